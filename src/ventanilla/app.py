@@ -1,0 +1,131 @@
+"""The application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ventanilla import __version__
+from ventanilla.agents.routes import router as agents_router
+from ventanilla.canned.routes import router as canned_router
+from ventanilla.context import Context
+from ventanilla.conversations.routes import history_router
+from ventanilla.conversations.routes import router as conversations_router
+from ventanilla.conversations.sockets import router as sockets_router
+from ventanilla.conversations.widget_routes import router as widget_router
+from ventanilla.core.errors import AppError
+from ventanilla.core.i18n import resolve_lang, translate
+from ventanilla.entity.routes import admin_router
+from ventanilla.entity.routes import widget_router as widget_config_router
+from ventanilla.settings import Settings
+from ventanilla.web.origins import cors_headers
+from ventanilla.web.pages import STATIC
+from ventanilla.web.pages import router as pages_router
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None, *, demo_login: dict[str, str] | None = None) -> FastAPI:
+    settings = settings or Settings()
+    ctx = Context.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await ctx.hub.start()
+        try:
+            yield
+        finally:
+            await ctx.hub.stop()
+            await ctx.db.dispose()
+
+    app = FastAPI(title="Ventanilla", version=__version__, lifespan=lifespan, docs_url="/api/docs",
+                  redoc_url=None)
+    app.state.ctx = ctx
+    app.state.demo_login = demo_login
+    for router in (pages_router, widget_config_router, widget_router, agents_router,
+                   conversations_router, history_router, canned_router, admin_router,
+                   sockets_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    _install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _lang(request: Request) -> str:
+    return resolve_lang(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSONResponse:
+        headers = {}
+        origin = getattr(request.state, "cors_origin", None)
+        if origin:
+            headers.update(cors_headers(origin))
+        retry = getattr(exc, "retry_after", None)
+        if retry is not None:
+            headers["Retry-After"] = str(max(1, round(retry)))
+        return JSONResponse(exc.body(_lang(request)), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        kind = str(first.get("type", ""))
+        code = "field_too_long" if "too_long" in kind else (
+            "field_required" if kind == "missing" else "field_invalid")
+        lang = _lang(request)
+        body = {"error": {"code": code, "message": translate(lang, f"error.{code}", name=field or ""),
+                          "field": field}}
+        headers = {}
+        origin = getattr(request.state, "cors_origin", None)
+        if origin:
+            headers.update(cors_headers(origin))
+        return JSONResponse(body, status_code=422, headers=headers)
+
+
+class SecurityHeaders:
+    """Standard hardening headers; a strict CSP on our own pages (not on the embeddable files)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                if path.startswith(("/console", "/login")):
+                    headers.append((b"content-security-policy", CSP.encode()))
+                    headers.append((b"x-frame-options", b"DENY"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for Granian workers: settings from the environment."""
+    import json
+    import os
+
+    demo = os.environ.get("VENTANILLA_DEMO_LOGIN")
+    return create_app(Settings(), demo_login=json.loads(demo) if demo else None)

@@ -1,0 +1,101 @@
+"""The receive side shared by both websockets: size and JSON checks, heartbeats, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ventanilla.context import Context
+from ventanilla.conversations.hub import Connection
+from ventanilla.core.errors import AppError
+from ventanilla.core.i18n import translate
+
+log = logging.getLogger(__name__)
+
+CLOSE_AUTH = 4401
+CLOSE_ORIGIN = 4403
+CLOSE_TIMEOUT = 4408
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class FrameError(AppError):
+    pass
+
+
+def error_frame(exc: AppError, lang: str, client_id: Any = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": exc.code, "message": exc.message(lang)}
+    if isinstance(client_id, str):
+        frame["client_id"] = client_id
+    return frame
+
+
+async def receive_frame(ws: WebSocket, ctx: Context, timeout: float) -> dict[str, Any]:
+    """The next JSON object from the peer; FrameError for bad frames, Disconnect on close."""
+    message = await asyncio.wait_for(ws.receive(), timeout)
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        raise FrameError("frame_invalid")
+    if len(text) > ctx.settings.limits.frame_max_bytes:
+        raise FrameError("frame_too_large")
+    try:
+        frame = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise FrameError("frame_invalid") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise FrameError("frame_invalid")
+    return frame
+
+
+async def close_with(ws: WebSocket, code: int, reason_key: str, lang: str) -> None:
+    with contextlib.suppress(Exception):
+        await ws.close(code, reason=translate(lang, f"error.{reason_key}")[:120])
+
+
+async def serve(
+    ws: WebSocket, ctx: Context, conn: Connection, handlers: dict[str, Handler], lang: str
+) -> None:
+    """Read frames until the peer leaves or stops answering heartbeats."""
+    beat = ctx.settings.realtime.heartbeat_seconds
+    pinger = asyncio.create_task(_ping(conn, beat))
+    try:
+        while not conn.closed:
+            frame: dict[str, Any] = {}
+            try:
+                frame = await receive_frame(ws, ctx, timeout=beat * 3)
+                kind = frame["type"]
+                if kind == "ping":
+                    conn.send_json({"type": "pong"})
+                    continue
+                if kind == "pong":
+                    continue
+                handler = handlers.get(kind)
+                if handler is None:
+                    raise FrameError("frame_invalid")
+                await handler(frame)
+            except AppError as exc:
+                conn.send_json(error_frame(exc, lang, frame.get("client_id")))
+            except (KeyError, TypeError, ValueError):
+                conn.send_json(error_frame(FrameError("frame_invalid"), lang, frame.get("client_id")))
+    except TimeoutError:
+        await close_with(ws, CLOSE_TIMEOUT, "heartbeat_timeout", lang)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        pinger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pinger
+
+
+async def _ping(conn: Connection, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        conn.send_json({"type": "ping"})

@@ -1,0 +1,135 @@
+"""Fan-out between processes: an in-process broker for one machine, Redis pub/sub for many.
+
+A broker delivers every payload published on a channel to the process-wide ``on_message``
+callback of each process that subscribed to the channel. Delivery is best-effort on purpose:
+the database holds every event with its sequence number, and sockets fill any gap from it
+(see ``conversations.hub``), so a lost broker message delays an event, never loses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+OnMessage = Callable[[str, bytes], None]
+
+
+class Broker(Protocol):
+    async def start(self, on_message: OnMessage) -> None: ...
+    async def stop(self) -> None: ...
+    async def publish(self, channel: str, payload: bytes) -> None: ...
+    async def subscribe(self, channel: str) -> None: ...
+    async def unsubscribe(self, channel: str) -> None: ...
+
+
+class MemoryBroker:
+    """Single-process broker: publishing calls the local callback directly."""
+
+    def __init__(self) -> None:
+        self._on_message: OnMessage | None = None
+        self._channels: set[str] = set()
+
+    async def start(self, on_message: OnMessage) -> None:
+        self._on_message = on_message
+
+    async def stop(self) -> None:
+        self._on_message = None
+
+    async def publish(self, channel: str, payload: bytes) -> None:
+        if self._on_message is not None and channel in self._channels:
+            self._on_message(channel, payload)
+
+    async def subscribe(self, channel: str) -> None:
+        self._channels.add(channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        self._channels.discard(channel)
+
+
+class RedisBroker:
+    """Redis pub/sub. Reconnects with backoff and re-subscribes if Redis restarts."""
+
+    def __init__(self, url: str, prefix: str = "ventanilla:") -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
+        self._channels: set[str] = set()
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._on_message: OnMessage | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, on_message: OnMessage) -> None:
+        self._on_message = on_message
+        await self._redis.ping()
+        self._task = asyncio.create_task(self._reader(), name="redis-broker-reader")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
+        await self._redis.aclose()
+
+    async def publish(self, channel: str, payload: bytes) -> None:
+        try:
+            await self._redis.publish(self._prefix + channel, payload)
+        except Exception:  # the event is in the database; sockets will catch up
+            log.warning("broker publish failed on %s", channel, exc_info=True)
+
+    async def subscribe(self, channel: str) -> None:
+        self._channels.add(channel)
+        with contextlib.suppress(Exception):
+            await self._pubsub.subscribe(self._prefix + channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        self._channels.discard(channel)
+        with contextlib.suppress(Exception):
+            await self._pubsub.unsubscribe(self._prefix + channel)
+
+    async def _reader(self) -> None:
+        delay = 0.1
+        cut = len(self._prefix)
+        while True:
+            try:
+                if not self._pubsub.subscribed:
+                    await asyncio.sleep(0.05)
+                    continue
+                msg = await self._pubsub.get_message(timeout=1.0)
+                delay = 0.1
+                if msg is None or self._on_message is None:
+                    continue
+                channel = msg["channel"].decode()[cut:]
+                self._on_message(channel, msg["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("redis broker lost its connection; retrying in %.1fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                await self._resubscribe()
+
+    async def _resubscribe(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            if self._channels:
+                await self._pubsub.subscribe(*(self._prefix + c for c in self._channels))
+        except Exception:
+            log.warning("redis resubscribe failed", exc_info=True)
+
+
+def create_broker(url: str) -> Broker:
+    if url.startswith("memory"):
+        return MemoryBroker()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisBroker(url)
+    raise ValueError(f"unsupported broker URL: {url!r} (use memory:// or redis://)")

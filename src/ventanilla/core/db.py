@@ -1,0 +1,150 @@
+"""Database engine, declarative base and the unit of work.
+
+A request (or a websocket frame) is one unit of work: ``UnitOfWork`` opens a session, the
+services flush, and the unit of work commits or rolls back. Frames to publish are collected
+during the unit and handed to the broker only after a successful commit, so nobody ever sees
+an event that was rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=0
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, and ``BEGIN IMMEDIATE`` so two writers never deadlock on upgrade."""
+
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+Publisher = Callable[[list[tuple[str, bytes]]], Any]
+
+
+class UnitOfWork:
+    """One transaction plus the frames to publish once it has committed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._outgoing: list[tuple[str, bytes]] = []
+
+    def publish(self, channel: str, frame: dict[str, Any], *, seq: int = 0) -> None:
+        """Queue ``frame`` for ``channel``; encoded once, sent only after commit."""
+        self._outgoing.append((channel, encode_envelope(seq, frame)))
+
+    def take_outgoing(self) -> list[tuple[str, bytes]]:
+        out, self._outgoing = self._outgoing, []
+        return out
+
+
+def encode_envelope(seq: int, frame: dict[str, Any]) -> bytes:
+    """Broker payload: ``b"<seq> <json>"`` so a receiver can order without decoding JSON."""
+    return str(seq).encode() + b" " + orjson.dumps(frame)
+
+
+def decode_envelope(data: bytes) -> tuple[int, bytes]:
+    head, _, body = data.partition(b" ")
+    return int(head), body
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.after_commit: Publisher | None = None
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[UnitOfWork]:
+        async with self.sessionmaker() as session:
+            uow = UnitOfWork(session)
+            try:
+                yield uow
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+        outgoing = uow.take_outgoing()
+        if outgoing and self.after_commit is not None:
+            await self.after_commit(outgoing)
+
+    async def create_all(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,10 @@
+"""Imports every domain's tables so ``Base.metadata`` knows them all (migrations, tests)."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    import ventanilla.agents.models
+    import ventanilla.canned.models
+    import ventanilla.conversations.models
+    import ventanilla.entity.models  # noqa: F401

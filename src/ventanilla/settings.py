@@ -1,0 +1,70 @@
+"""One settings root, read from the environment (prefix ``VENTANILLA_``) by the app factory.
+
+Nothing reads settings at import time: ``create_app(settings)`` and the CLI build a
+``Settings`` and pass it down.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "development"}
+
+
+class LimitsSettings(BaseModel):
+    message_max_chars: int = 4000
+    name_max_chars: int = 120
+    frame_max_bytes: int = 16 * 1024
+    citizen_messages_per_window: int = 20
+    citizen_message_window_seconds: float = 10.0
+    conversations_per_ip_per_hour: int = 30
+    logins_per_window: int = 10
+    login_window_seconds: float = 900.0
+    send_queue_frames: int = 256
+
+
+class RealtimeSettings(BaseModel):
+    heartbeat_seconds: float = 25.0
+    hello_timeout_seconds: float = 10.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VENTANILLA_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Literal["development", "production", "test", "demo"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./ventanilla.db"
+    broker_url: str = "memory://"
+    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    base_url: str = "http://127.0.0.1:8000"
+    default_lang: str = "es-CO"
+    session_hours: float = 12.0
+    data_dir: Path = Path(".")
+    demo: bool = False
+    limits: LimitsSettings = LimitsSettings()
+    realtime: RealtimeSettings = RealtimeSettings()
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key.lower() in _PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "VENTANILLA_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")

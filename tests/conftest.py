@@ -1,0 +1,113 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when
+VENTANILLA_TEST_DATABASE_URL is set), the broker (memory, or Redis with
+VENTANILLA_TEST_BROKER_URL) and a real HTTP/websocket server on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from ventanilla.app import create_app
+from ventanilla.context import Context
+from ventanilla.core.db import Base, Database
+from ventanilla.models import load_all
+from ventanilla.settings import LimitsSettings, RealtimeSettings, Settings
+
+TEST_DB = os.environ.get("VENTANILLA_TEST_DATABASE_URL")
+TEST_BROKER = os.environ.get("VENTANILLA_TEST_BROKER_URL", "memory://")
+
+load_all()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def reset_schema(url: str) -> None:
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+            await conn.run_sync(Base.metadata.create_all)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    url = TEST_DB or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    asyncio.run(reset_schema(url))
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    port = free_port()
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        broker_url=TEST_BROKER,
+        base_url=f"http://127.0.0.1:{port}",
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        limits=LimitsSettings(),
+        realtime=RealtimeSettings(heartbeat_seconds=5, hello_timeout_seconds=3),
+    )
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+class LiveServer:
+    """The real ASGI app served by uvicorn in a thread (its own event loop)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        self.port = int(settings.base_url.rsplit(":", 1)[1])
+        self.url = settings.base_url
+        self.ws_url = self.url.replace("http://", "ws://")
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                ws="websockets-sansio", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def ctx(self) -> Context:
+        ctx: Context = self.app.state.ctx
+        return ctx
+
+    def start(self) -> None:
+        self.thread.start()
+        for _ in range(500):
+            if self.server.started:
+                return
+            threading.Event().wait(0.01)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[LiveServer]:
+    live = LiveServer(settings)
+    live.start()
+    yield live
+    live.stop()
