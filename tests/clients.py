@@ -93,7 +93,10 @@ class Citizen:
 
     async def start(self, name: str = "Ana Pérez", email: str = "ana@example.com",
                     request_type: str = "consulta") -> httpx.Response:
-        config = (await self.http.get("/api/widget/config")).json()
+        got = await self.http.get("/api/widget/config")
+        if got.status_code != 200:
+            return got
+        config = got.json()
         r = await self.http.post("/api/widget/conversations", json={
             "name": name, "email": email, "request_type": request_type, "privacy_accepted": True,
             "privacy_version": config["privacy_notice"]["version"],

@@ -10,14 +10,15 @@ from ventanilla.conversations import repository, service
 from ventanilla.conversations.frames import citizen_view, event_frame
 from ventanilla.conversations.schemas import StartIn, StartOut
 from ventanilla.web.deps import CtxDep, client_ip
-from ventanilla.web.origins import widget_origin
+from ventanilla.web.origins import cors_headers, widget_origin
 
 router = APIRouter(prefix="/api/widget", dependencies=[Depends(widget_origin)])
 
 
 @router.options("/{rest:path}", status_code=204)
-async def preflight(rest: str) -> Response:
-    return Response(status_code=204)
+async def preflight(rest: str, request: Request) -> Response:
+    origin = getattr(request.state, "cors_origin", None)
+    return Response(status_code=204, headers=cors_headers(origin) if origin else None)
 
 
 @router.post("/conversations", status_code=201)
