@@ -27,15 +27,22 @@ async def seed_demo(database_url: str, base_url: str) -> None:
         await db.dispose()
 
 
-async def create_user(database_url: str, email: str, role: str = "agent", name: str = "Ana Asesora",
-                      password: str = "contrasena-segura", max_chats: int = 4) -> int:
+async def create_user(
+    database_url: str,
+    email: str,
+    role: str = "agent",
+    name: str = "Ana Asesora",
+    password: str = "contrasena-segura",
+    max_chats: int = 4,
+) -> int:
     from ventanilla.agents import service
 
     db = Database(database_url)
     try:
         async with db.unit() as uow:
-            user = await service.create_user(uow, email=email, name=name, password=password,
-                                             role=role, max_chats=max_chats)
+            user = await service.create_user(
+                uow, email=email, name=name, password=password, role=role, max_chats=max_chats
+            )
             return user.id
     finally:
         await db.dispose()
@@ -67,7 +74,8 @@ class Socket:
 
     async def expect_type(self, frame_type: str, timeout: float = TIMEOUT, **match: Any) -> Frame:
         return await self.expect(
-            lambda f: f.get("type") == frame_type and all(f.get(k) == v for k, v in match.items()), timeout
+            lambda f: f.get("type") == frame_type and all(f.get(k) == v for k, v in match.items()),
+            timeout,
         )
 
     async def nothing(self, pred: Callable[[Frame], bool], wait: float = 0.5) -> None:
@@ -85,40 +93,61 @@ class Citizen:
     def __init__(self, base_url: str, origin: str | None = None) -> None:
         self.base_url = base_url
         self.origin = origin or base_url
-        self.http = httpx.AsyncClient(base_url=base_url, headers={"Origin": self.origin}, timeout=10)
+        self.http = httpx.AsyncClient(
+            base_url=base_url, headers={"Origin": self.origin}, timeout=10
+        )
         self.token = ""
         self.conversation_id = ""
         self.socket: Socket | None = None
         self.last_seq = 0
 
-    async def start(self, name: str = "Ana Pérez", email: str = "ana@example.com",
-                    request_type: str = "consulta") -> httpx.Response:
+    async def start(
+        self,
+        name: str = "Ana Pérez",
+        email: str = "ana@example.com",
+        request_type: str = "consulta",
+    ) -> httpx.Response:
         got = await self.http.get("/api/widget/config")
         if got.status_code != 200:
             return got
         config = got.json()
-        r = await self.http.post("/api/widget/conversations", json={
-            "name": name, "email": email, "request_type": request_type, "privacy_accepted": True,
-            "privacy_version": config["privacy_notice"]["version"],
-            "page_url": f"{self.base_url}/contacto"})
+        r = await self.http.post(
+            "/api/widget/conversations",
+            json={
+                "name": name,
+                "email": email,
+                "request_type": request_type,
+                "privacy_accepted": True,
+                "privacy_version": config["privacy_notice"]["version"],
+                "page_url": f"{self.base_url}/contacto",
+            },
+        )
         if r.status_code == 201:
             self.token = r.json()["token"]
             self.conversation_id = r.json()["conversation_id"]
         return r
 
     async def connect(self, last_seq: int | None = None) -> Frame:
-        ws = await websockets.connect(self.base_url.replace("http", "ws", 1) + "/ws/widget",
-                                      origin=self.origin)  # type: ignore[arg-type]
+        ws = await websockets.connect(
+            self.base_url.replace("http", "ws", 1) + "/ws/widget", origin=self.origin
+        )  # type: ignore[arg-type]
         self.socket = Socket(ws)
-        await self.socket.send({"type": "hello", "token": self.token,
-                                "last_seq": self.last_seq if last_seq is None else last_seq})
+        await self.socket.send(
+            {
+                "type": "hello",
+                "token": self.token,
+                "last_seq": self.last_seq if last_seq is None else last_seq,
+            }
+        )
         return await self.socket.expect_type("welcome")
 
     async def say(self, body: str, client_id: str | None = None) -> Frame:
         assert self.socket
         cid = client_id or uuid.uuid4().hex
         await self.socket.send({"type": "message", "client_id": cid, "body": body})
-        return await self.socket.expect(lambda f: f.get("client_id") == cid and f["type"] in ("ack", "error"))
+        return await self.socket.expect(
+            lambda f: f.get("client_id") == cid and f["type"] in ("ack", "error")
+        )
 
     async def event(self, **match: Any) -> Frame:
         assert self.socket
@@ -142,8 +171,9 @@ class Agent:
     async def login(self, email: str, password: str = "contrasena-segura") -> httpx.Response:
         page = await self.http.get("/login")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        r = await self.http.post("/login", data={"email": email, "password": password,
-                                                  "csrf_token": token})
+        r = await self.http.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
         if r.status_code == 303:
             self.csrf = (await self.http.get("/api/agent/me")).json()["csrf_token"]
         return r
@@ -153,25 +183,38 @@ class Agent:
 
     async def connect(self) -> Frame:
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        ws = await websockets.connect(self.base_url.replace("http", "ws", 1) + "/ws/agent",
-                                      origin=self.base_url,  # type: ignore[arg-type]
-                                      additional_headers={"Cookie": cookie})
+        ws = await websockets.connect(
+            self.base_url.replace("http", "ws", 1) + "/ws/agent",
+            origin=self.base_url,  # type: ignore[arg-type]
+            additional_headers={"Cookie": cookie},
+        )
         self.socket = Socket(ws)
         await self.socket.send({"type": "hello"})
         return await self.socket.expect_type("welcome")
 
     async def subscribe(self, conversation_id: str, last_seq: int = 0) -> None:
         assert self.socket
-        await self.socket.send({"type": "subscribe", "conversation_id": conversation_id,
-                                "last_seq": last_seq})
+        await self.socket.send(
+            {"type": "subscribe", "conversation_id": conversation_id, "last_seq": last_seq}
+        )
 
-    async def say(self, conversation_id: str, body: str, internal: bool = False,
-                  client_id: str | None = None) -> Frame:
+    async def say(
+        self, conversation_id: str, body: str, internal: bool = False, client_id: str | None = None
+    ) -> Frame:
         assert self.socket
         cid = client_id or uuid.uuid4().hex
-        await self.socket.send({"type": "message", "conversation_id": conversation_id,
-                                "client_id": cid, "body": body, "internal": internal})
-        return await self.socket.expect(lambda f: f.get("client_id") == cid and f["type"] in ("ack", "error"))
+        await self.socket.send(
+            {
+                "type": "message",
+                "conversation_id": conversation_id,
+                "client_id": cid,
+                "body": body,
+                "internal": internal,
+            }
+        )
+        return await self.socket.expect(
+            lambda f: f.get("client_id") == cid and f["type"] in ("ack", "error")
+        )
 
     async def close(self) -> None:
         if self.socket:

@@ -82,8 +82,14 @@ class LiveServer:
         self.port = int(settings.base_url.rsplit(":", 1)[1])
         self.url = settings.base_url
         self.ws_url = self.url.replace("http://", "ws://")
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                ws="websockets-sansio", lifespan="on")
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws="websockets-sansio",
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

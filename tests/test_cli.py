@@ -15,21 +15,33 @@ runner = CliRunner()
 def test_users_create_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A fresh file: the command applies the migrations itself.
     monkeypatch.setenv("VENTANILLA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    args = ["users", "create", "--email", "laura@entidad.gov.co", "--name", "Laura Gómez",
-            "--role", "supervisor"]
+    args = [
+        "users",
+        "create",
+        "--email",
+        "laura@entidad.gov.co",
+        "--name",
+        "Laura Gómez",
+        "--role",
+        "supervisor",
+    ]
     result = runner.invoke(app, args, input="una-clave-larga\nuna-clave-larga\n")
     assert result.exit_code == 0, result.output
     assert "laura@entidad.gov.co" in result.output
     again = runner.invoke(app, args, input="una-clave-larga\nuna-clave-larga\n")
     assert again.exit_code == 2
     assert "Ya existe un usuario con ese correo." in again.output
-    short = runner.invoke(app, [*args[:3], "otra@entidad.gov.co", *args[4:]], input="corta\ncorta\n")
+    short = runner.invoke(
+        app, [*args[:3], "otra@entidad.gov.co", *args[4:]], input="corta\ncorta\n"
+    )
     assert short.exit_code == 2 and "al menos 10 caracteres" in short.output
     listed = runner.invoke(app, ["users", "list"])
     assert "laura@entidad.gov.co\tLaura\tsupervisor" in listed.output
 
 
-def test_demo_prepares_data_and_prints_logins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_prepares_data_and_prints_logins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for _ in range(2):  # idempotent
         result = runner.invoke(app, ["demo", "--no-serve", "--port", "8123"])

@@ -17,7 +17,9 @@ from ventanilla.models import load_all
 
 def test_migrations_match_models(tmp_path: Path) -> None:
     load_all()
-    url = os.environ.get("VENTANILLA_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    url = (
+        os.environ.get("VENTANILLA_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    )
 
     async def reset() -> None:
         db = Database(url)

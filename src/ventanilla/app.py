@@ -34,7 +34,9 @@ CSP = (
 )
 
 
-def create_app(settings: Settings | None = None, *, demo_login: dict[str, str] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, demo_login: dict[str, str] | None = None
+) -> FastAPI:
     settings = settings or Settings()
     ctx = Context.build(settings)
 
@@ -47,13 +49,26 @@ def create_app(settings: Settings | None = None, *, demo_login: dict[str, str] |
             await ctx.hub.stop()
             await ctx.db.dispose()
 
-    app = FastAPI(title="Ventanilla", version=__version__, lifespan=lifespan, docs_url="/api/docs",
-                  redoc_url=None)
+    app = FastAPI(
+        title="Ventanilla",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
     app.state.ctx = ctx
     app.state.demo_login = demo_login
-    for router in (pages_router, widget_config_router, widget_router, agents_router,
-                   conversations_router, history_router, canned_router, admin_router,
-                   sockets_router):
+    for router in (
+        pages_router,
+        widget_config_router,
+        widget_router,
+        agents_router,
+        conversations_router,
+        history_router,
+        canned_router,
+        admin_router,
+        sockets_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
@@ -84,11 +99,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
         kind = str(first.get("type", ""))
-        code = "field_too_long" if "too_long" in kind else (
-            "field_required" if kind == "missing" else "field_invalid")
+        code = (
+            "field_too_long"
+            if "too_long" in kind
+            else ("field_required" if kind == "missing" else "field_invalid")
+        )
         lang = _lang(request)
-        body = {"error": {"code": code, "message": translate(lang, f"error.{code}", name=field or ""),
-                          "field": field}}
+        body = {
+            "error": {
+                "code": code,
+                "message": translate(lang, f"error.{code}", name=field or ""),
+                "field": field,
+            }
+        }
         headers = {}
         origin = getattr(request.state, "cors_origin", None)
         if origin:

@@ -133,8 +133,13 @@ def users_create(
     display_name: Annotated[str | None, typer.Option(help="Nombre que ve el ciudadano")] = None,
     max_chats: Annotated[int, typer.Option(help="Conversaciones simultáneas")] = 4,
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                          help="Contraseña (mínimo 10 caracteres)")
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Contraseña (mínimo 10 caracteres)",
+        ),
     ] = "",
 ) -> None:
     """Crea un usuario del equipo."""
@@ -151,8 +156,13 @@ def users_create(
         try:
             async with db.unit() as uow:
                 user = await service.create_user(
-                    uow, email=email, name=name, password=password, role=role,
-                    display_name=display_name, max_chats=max_chats,
+                    uow,
+                    email=email,
+                    name=name,
+                    password=password,
+                    role=role,
+                    display_name=display_name,
+                    max_chats=max_chats,
                 )
                 return user.id
         finally:
@@ -178,8 +188,10 @@ def users_list() -> None:
         db = Database(settings.database_url)
         try:
             async with db.unit() as uow:
-                return [(u.id, u.email, u.display_name, u.role)
-                        for u in await repository.active_users(uow.session)]
+                return [
+                    (u.id, u.email, u.display_name, u.role)
+                    for u in await repository.active_users(uow.session)
+                ]
         finally:
             await db.dispose()
 

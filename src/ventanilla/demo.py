@@ -27,18 +27,44 @@ DEMO_NOTICE = (
 )
 
 CANNED = [
-    ("saludo", "Saludo", "Buenos días, {nombre}. Le saluda el equipo de atención a la ciudadanía "
-     "de Canal Capital. ¿En qué le podemos ayudar?", "Protocolo"),
-    ("detalles", "Pedir detalles", "Para ayudarle mejor, ¿podría contarnos con más detalle su "
-     "solicitud? Si se trata de un programa, indíquenos el nombre, la fecha y la hora de emisión.",
-     "Protocolo"),
-    ("espera", "Pedir un momento", "Gracias por su paciencia, {nombre}. Estoy consultando su caso y "
-     "le respondo en un momento.", "Protocolo"),
-    ("pqrsd", "Cómo radicar una PQRSD", "Puede presentar su petición, queja, reclamo, sugerencia o "
-     "denuncia por este chat; le daremos un número de radicado y la respuesta llegará a su correo "
-     "dentro de los términos de la Ley 1755 de 2015.", "Trámites"),
-    ("cierre", "Despedida", "Gracias por comunicarse con Canal Capital, {nombre}. Si necesita algo más, "
-     "aquí estaremos. Que tenga un buen día.", "Protocolo"),
+    (
+        "saludo",
+        "Saludo",
+        "Buenos días, {nombre}. Le saluda el equipo de atención a la ciudadanía "
+        "de Canal Capital. ¿En qué le podemos ayudar?",
+        "Protocolo",
+    ),
+    (
+        "detalles",
+        "Pedir detalles",
+        "Para ayudarle mejor, ¿podría contarnos con más detalle su "
+        "solicitud? Si se trata de un programa, indíquenos el nombre, la fecha y la hora "
+        "de emisión.",
+        "Protocolo",
+    ),
+    (
+        "espera",
+        "Pedir un momento",
+        "Gracias por su paciencia, {nombre}. Estoy consultando su caso y "
+        "le respondo en un momento.",
+        "Protocolo",
+    ),
+    (
+        "pqrsd",
+        "Cómo radicar una PQRSD",
+        "Puede presentar su petición, queja, reclamo, sugerencia o "
+        "denuncia por este chat; le daremos un número de radicado y la respuesta llegará a su "
+        "correo "
+        "dentro de los términos de la Ley 1755 de 2015.",
+        "Trámites",
+    ),
+    (
+        "cierre",
+        "Despedida",
+        "Gracias por comunicarse con Canal Capital, {nombre}. Si necesita algo más, "
+        "aquí estaremos. Que tenga un buen día.",
+        "Protocolo",
+    ),
 ]
 
 
@@ -69,11 +95,17 @@ async def seed(db: Database, base_url: str) -> None:
         ):
             if await users.by_email(uow.session, account["email"]) is None:
                 await agents.create_user(
-                    uow, email=account["email"], name=name, password=account["password"],
-                    role=role, display_name=name.split()[0],
+                    uow,
+                    email=account["email"],
+                    name=name,
+                    password=account["password"],
+                    role=role,
+                    display_name=name.split()[0],
                 )
         if not await canned_repo.all_(uow.session):
             for shortcut, title, body, category in CANNED:
                 await canned.create(
-                    uow, CannedIn(shortcut=shortcut, title=title, body=body, category=category), None
+                    uow,
+                    CannedIn(shortcut=shortcut, title=title, body=body, category=category),
+                    None,
                 )

@@ -40,8 +40,14 @@ async def test_wrong_password_and_unknown_user_look_the_same(server: LiveServer)
 async def test_login_form_needs_its_csrf_token(server: LiveServer) -> None:
     await create_user(server.settings.database_url, "ana@entidad.gov.co")
     async with httpx.AsyncClient(base_url=server.url) as http:
-        r = await http.post("/login", data={"email": "ana@entidad.gov.co",
-                                            "password": "contrasena-segura", "csrf_token": "x"})
+        r = await http.post(
+            "/login",
+            data={
+                "email": "ana@entidad.gov.co",
+                "password": "contrasena-segura",
+                "csrf_token": "x",
+            },
+        )
     assert r.status_code == 400 and "vt_session" not in r.headers.get("set-cookie", "")
 
 
@@ -66,8 +72,9 @@ async def test_unsafe_requests_need_the_csrf_header(server: LiveServer) -> None:
     await agent.login("ana@entidad.gov.co")
     r = await agent.http.put("/api/agent/me/presence", json={"presence": "away"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
-    r = await agent.http.put("/api/agent/me/presence", json={"presence": "away"},
-                             headers={"X-CSRF-Token": "otro"})
+    r = await agent.http.put(
+        "/api/agent/me/presence", json={"presence": "away"}, headers={"X-CSRF-Token": "otro"}
+    )
     assert r.status_code == 403
     me = (await agent.http.get("/api/agent/me")).json()
     assert me["presence"] != "away"
@@ -81,7 +88,9 @@ async def test_unsafe_requests_need_the_csrf_header(server: LiveServer) -> None:
         ("/api/agent/canned", "POST", "supervisor"),
     ],
 )
-async def test_roles_are_checked(server: LiveServer, path: str, method: str, role_needed: str) -> None:
+async def test_roles_are_checked(
+    server: LiveServer, path: str, method: str, role_needed: str
+) -> None:
     await seed_demo(server.settings.database_url, server.url)
     await create_user(server.settings.database_url, "ana@entidad.gov.co", role="agent")
     agent = Agent(server.url)
@@ -102,8 +111,11 @@ async def test_agent_socket_needs_session_and_own_origin(server: LiveServer) -> 
     await agent.login("ana@entidad.gov.co")
     cookie = "; ".join(f"{k}={v}" for k, v in agent.http.cookies.items())
     for origin, headers in (("https://evil.example", {"Cookie": cookie}), (server.url, {})):
-        ws = await websockets.connect(server.ws_url + "/ws/agent", origin=origin,  # type: ignore[arg-type]
-                                      additional_headers=headers)
+        ws = await websockets.connect(
+            server.ws_url + "/ws/agent",
+            origin=origin,  # type: ignore[arg-type]
+            additional_headers=headers,
+        )
         with pytest.raises(websockets.ConnectionClosed) as exc:
             await ws.recv()
         assert exc.value.rcvd is not None and exc.value.rcvd.code == 4401

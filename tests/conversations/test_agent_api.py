@@ -7,8 +7,13 @@ from tests.conftest import LiveServer
 
 
 async def _agent(server: LiveServer, email: str, role: str = "agent", **kw: object) -> Agent:
-    await create_user(server.settings.database_url, email, role=role,
-                      name=email.split("@")[0].capitalize() + " Pérez", **kw)  # type: ignore[arg-type]
+    await create_user(
+        server.settings.database_url,
+        email,
+        role=role,
+        name=email.split("@")[0].capitalize() + " Pérez",
+        **kw,
+    )  # type: ignore[arg-type]
     a = Agent(server.url)
     assert (await a.login(email)).status_code == 303
     return a
@@ -24,7 +29,9 @@ async def test_chat_limit(server: LiveServer) -> None:
     await seed_demo(server.settings.database_url, server.url)
     agent = await _agent(server, "una@entidad.gov.co", max_chats=1)
     first, second = await _conversation(server), await _conversation(server)
-    assert (await agent.post(f"/api/agent/conversations/{first.conversation_id}/take")).status_code == 200
+    assert (
+        await agent.post(f"/api/agent/conversations/{first.conversation_id}/take")
+    ).status_code == 200
     r = await agent.post(f"/api/agent/conversations/{second.conversation_id}/take")
     assert r.status_code == 409 and r.json()["error"]["code"] == "chat_limit_reached"
     queue = (await agent.http.get("/api/agent/queue")).json()
@@ -44,8 +51,9 @@ async def test_transfer_and_permissions(server: LiveServer) -> None:
     await beto.subscribe(cid)  # not his: refused
     err = await beto.socket.expect_type("error")  # type: ignore[union-attr]
     assert err["code"] == "not_assigned"
-    r = await beto.post(f"/api/agent/conversations/{cid}/messages",
-                        {"client_id": "b1", "body": "hola"})
+    r = await beto.post(
+        f"/api/agent/conversations/{cid}/messages", {"client_id": "b1", "body": "hola"}
+    )
     assert r.status_code == 403
     r = await beto.post(f"/api/agent/conversations/{cid}/close", {"request_type": "queja"})
     assert r.status_code == 403
@@ -59,19 +67,23 @@ async def test_transfer_and_permissions(server: LiveServer) -> None:
     assert assigned["conversation"]["id"] == cid
     ev = await citizen.event(kind="transferred")
     assert ev["data"] == {"from_name": "Ana", "to_name": "Beto"}
-    r = await beto.post(f"/api/agent/conversations/{cid}/messages",
-                        {"client_id": "b2", "body": "Hola, soy Beto"})
+    r = await beto.post(
+        f"/api/agent/conversations/{cid}/messages", {"client_id": "b2", "body": "Hola, soy Beto"}
+    )
     assert r.status_code == 200 and r.json()["seq"] == 3
-    r = await ana.post(f"/api/agent/conversations/{cid}/messages",
-                       {"client_id": "a9", "body": "sigo aquí"})
+    r = await ana.post(
+        f"/api/agent/conversations/{cid}/messages", {"client_id": "a9", "body": "sigo aquí"}
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_assigned"
     # an away agent cannot receive transfers
-    r = await beto.http.put("/api/agent/me/presence", json={"presence": "away"},
-                            headers={"X-CSRF-Token": beto.csrf})
+    r = await beto.http.put(
+        "/api/agent/me/presence", json={"presence": "away"}, headers={"X-CSRF-Token": beto.csrf}
+    )
     assert r.status_code == 200 and r.json()["presence"] == "away"
     ana_id = next(a["id"] for a in agents if a["display_name"] == "Ana")
-    await ana.http.put("/api/agent/me/presence", json={"presence": "away"},
-                       headers={"X-CSRF-Token": ana.csrf})
+    await ana.http.put(
+        "/api/agent/me/presence", json={"presence": "away"}, headers={"X-CSRF-Token": ana.csrf}
+    )
     r = await beto.post(f"/api/agent/conversations/{cid}/transfer", {"agent_id": ana_id})
     assert r.status_code == 409 and r.json()["error"]["code"] == "target_unavailable"
     for c in (ana, beto, citizen):
@@ -81,15 +93,19 @@ async def test_transfer_and_permissions(server: LiveServer) -> None:
 async def test_history_search(server: LiveServer) -> None:
     await seed_demo(server.settings.database_url, server.url)
     ana = await _agent(server, "ana@entidad.gov.co")
-    one = await _conversation(server, name="Carlos Ruiz", email="carlos@example.com",
-                              request_type="queja")
-    two = await _conversation(server, name="Diana Ortiz", email="diana@example.com",
-                              request_type="consulta")
+    one = await _conversation(
+        server, name="Carlos Ruiz", email="carlos@example.com", request_type="queja"
+    )
+    two = await _conversation(
+        server, name="Diana Ortiz", email="diana@example.com", request_type="consulta"
+    )
     await one.connect()
     await one.say("La señal TDT se ve pixelada en Kennedy")
     await ana.post(f"/api/agent/conversations/{one.conversation_id}/take")
-    await ana.post(f"/api/agent/conversations/{one.conversation_id}/close",
-                   {"request_type": "reclamo", "topic": "Señal TDT"})
+    await ana.post(
+        f"/api/agent/conversations/{one.conversation_id}/close",
+        {"request_type": "reclamo", "topic": "Señal TDT"},
+    )
 
     async def ids(**params: object) -> list[str]:
         r = await ana.http.get("/api/agent/history", params=params)

@@ -118,8 +118,12 @@ async def test_hub_routes_by_channel_and_unsubscribes_when_empty() -> None:
     await hub.join(a, "agents")
     await hub.join(b, "agents")
     await hub.join(b, "agent:2")
-    await hub.publish([("agents", encode_envelope(0, {"type": "queue"})),
-                       ("agent:2", encode_envelope(0, {"type": "assigned"}))])
+    await hub.publish(
+        [
+            ("agents", encode_envelope(0, {"type": "queue"})),
+            ("agent:2", encode_envelope(0, {"type": "assigned"})),
+        ]
+    )
     await _drain(a)
     await _drain(b)
     assert [f["type"] for f in ws1.sent] == ["queue"]

@@ -56,16 +56,21 @@ async def test_full_conversation(server: LiveServer) -> None:
     seen = await agent.socket.expect_type("seen")  # type: ignore[union-attr]
     assert seen["seq"] == 3 and seen["role"] == "citizen"
 
-    closed = await agent.post(f"/api/agent/conversations/{citizen.conversation_id}/close",
-                              {"request_type": "consulta", "topic": "Programación"})
+    closed = await agent.post(
+        f"/api/agent/conversations/{citizen.conversation_id}/close",
+        {"request_type": "consulta", "topic": "Programación"},
+    )
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     end = await citizen.event(kind="closed")
     assert end["data"]["topic"] == "Programación"
 
     detail = (await agent.http.get(f"/api/agent/conversations/{citizen.conversation_id}")).json()
     assert [e["seq"] for e in detail["events"]] == [1, 2, 3, 4, 5]
-    widget_view = (await citizen.http.get(
-        "/api/widget/conversation", headers={"Authorization": f"Bearer {citizen.token}"})).json()
+    widget_view = (
+        await citizen.http.get(
+            "/api/widget/conversation", headers={"Authorization": f"Bearer {citizen.token}"}
+        )
+    ).json()
     assert [e["seq"] for e in widget_view["events"]] == [1, 2, 3, 5]  # no internal note
     await citizen.close()
     await agent.close()

@@ -29,7 +29,10 @@ async def citizen(server: LiveServer) -> Citizen:
         (json.dumps({"type": "message", "client_id": "a b", "body": "hola"}), "client_id_invalid"),
         (json.dumps({"type": "message", "client_id": "a", "body": "   "}), "message_empty"),
         (json.dumps({"type": "message", "client_id": "a", "body": "x" * 4001}), "message_too_long"),
-        (json.dumps({"type": "message", "client_id": "a", "body": "hola\x00"}), "invalid_characters"),
+        (
+            json.dumps({"type": "message", "client_id": "a", "body": "hola\x00"}),
+            "invalid_characters",
+        ),
         (json.dumps({"type": "seen", "seq": "diez"}), "frame_invalid"),
         ("x" * 20000, "frame_too_large"),
     ],

@@ -9,8 +9,13 @@ import websockets
 from tests.clients import Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
 
-GOOD = {"name": "Ana", "email": "ana@example.com", "request_type": "queja",
-        "privacy_accepted": True, "privacy_version": "demo-2026-11"}
+GOOD = {
+    "name": "Ana",
+    "email": "ana@example.com",
+    "request_type": "queja",
+    "privacy_accepted": True,
+    "privacy_version": "demo-2026-11",
+}
 
 
 @pytest.fixture
@@ -55,8 +60,11 @@ async def test_bad_form_is_refused_and_nothing_stored(
 
 async def test_malformed_json_and_missing_fields(demo: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=demo.url) as http:
-        r = await http.post("/api/widget/conversations", content=b"{not json",
-                            headers={"Content-Type": "application/json"})
+        r = await http.post(
+            "/api/widget/conversations",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
         assert r.status_code == 422 and r.json()["error"]["code"] == "field_invalid"
         r = await http.post("/api/widget/conversations", json={"name": "Ana"})
         assert r.status_code == 422 and r.json()["error"]["code"] == "field_required"
@@ -98,12 +106,14 @@ async def test_a_token_opens_its_own_conversation_only(demo: LiveServer) -> None
     await beto.start(name="Beto", email="beto@example.com")
     await ana.connect()
     await ana.say("secreto de Ana")
-    r = await beto.http.get("/api/widget/conversation",
-                            headers={"Authorization": f"Bearer {beto.token}"})
+    r = await beto.http.get(
+        "/api/widget/conversation", headers={"Authorization": f"Bearer {beto.token}"}
+    )
     assert r.json()["conversation"]["citizen_name"] == "Beto"
     assert all("Ana" not in e["body"] for e in r.json()["events"])
-    r = await beto.http.get("/api/widget/conversation",
-                            headers={"Authorization": "Bearer " + "x" * 43})
+    r = await beto.http.get(
+        "/api/widget/conversation", headers={"Authorization": "Bearer " + "x" * 43}
+    )
     assert r.status_code == 401 and r.json()["error"]["code"] == "token_invalid"
     beto.token = "inventado"
     with pytest.raises(websockets.ConnectionClosed) as exc:
@@ -119,8 +129,10 @@ async def test_other_origins_are_refused(demo: LiveServer) -> None:
     r = await evil.start()
     assert r.status_code == 403 and r.json()["error"]["code"] == "origin_not_allowed"
     async with httpx.AsyncClient(base_url=demo.url) as http:
-        pre = await http.options("/api/widget/conversations", headers={
-            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        pre = await http.options(
+            "/api/widget/conversations",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
         assert pre.status_code == 403
         assert "access-control-allow-origin" not in pre.headers
     good = Citizen(demo.url)
@@ -142,14 +154,16 @@ async def test_allowed_origin_gets_cors_headers_also_on_errors(demo: LiveServer)
     await admin.login("admin@entidad.gov.co")
     current = (await admin.http.get("/api/admin/settings")).json()
     current["allowed_origins"] = ["https://www.canalcapital.gov.co"]
-    r = await admin.http.put("/api/admin/settings", json=current,
-                             headers={"X-CSRF-Token": admin.csrf})
+    r = await admin.http.put(
+        "/api/admin/settings", json=current, headers={"X-CSRF-Token": admin.csrf}
+    )
     assert r.status_code == 200, r.text
     demo.ctx.entity.invalidate()
     site = "https://www.canalcapital.gov.co"
     async with httpx.AsyncClient(base_url=demo.url, headers={"Origin": site}) as http:
-        pre = await http.options("/api/widget/conversations",
-                                 headers={"Access-Control-Request-Method": "POST"})
+        pre = await http.options(
+            "/api/widget/conversations", headers={"Access-Control-Request-Method": "POST"}
+        )
         assert pre.status_code == 204
         assert pre.headers["access-control-allow-origin"] == site
         bad = await http.post("/api/widget/conversations", json={**GOOD, "email": "x"})
@@ -161,8 +175,9 @@ async def test_allowed_origin_gets_cors_headers_also_on_errors(demo: LiveServer)
 async def test_conversation_starts_are_rate_limited(demo: LiveServer) -> None:
     demo.ctx.conversation_starts.limit = 3
     async with httpx.AsyncClient(base_url=demo.url) as http:
-        codes = [(await http.post("/api/widget/conversations", json=GOOD)).status_code
-                 for _ in range(4)]
+        codes = [
+            (await http.post("/api/widget/conversations", json=GOOD)).status_code for _ in range(4)
+        ]
         assert codes == [201, 201, 201, 429]
         r = await http.post("/api/widget/conversations", json=GOOD)
         assert r.json()["error"]["code"] == "rate_limited" and "Retry-After" in r.headers

@@ -53,8 +53,9 @@ async def test_admin_updates_settings_and_widget_sees_them(server: LiveServer) -
     assert current["name"] == "Canal Capital (demo)"
 
     async def put(data: dict[str, object]) -> object:
-        return await admin.http.put("/api/admin/settings", json=data,
-                                    headers={"X-CSRF-Token": admin.csrf})
+        return await admin.http.put(
+            "/api/admin/settings", json=data, headers={"X-CSRF-Token": admin.csrf}
+        )
 
     bad = await put({**current, "primary_color": "#ffff00"})
     assert bad.status_code == 422  # type: ignore[attr-defined]
@@ -65,9 +66,15 @@ async def test_admin_updates_settings_and_widget_sees_them(server: LiveServer) -
     bad = await put({**current, "office_hours": {"timezone": "Marte/Olympus", "days": [None] * 7}})
     assert bad.json()["error"]["code"] == "timezone_invalid"  # type: ignore[attr-defined]
 
-    ok = await put({**current, "welcome": "Bienvenido <script>x</script>", "primary_color": "#004080",
-                    "privacy_notice_text": "Aviso nuevo de privacidad, Ley 1581 de 2012.",
-                    "privacy_notice_version": "2027-01"})
+    ok = await put(
+        {
+            **current,
+            "welcome": "Bienvenido <script>x</script>",
+            "primary_color": "#004080",
+            "privacy_notice_text": "Aviso nuevo de privacidad, Ley 1581 de 2012.",
+            "privacy_notice_version": "2027-01",
+        }
+    )
     assert ok.status_code == 200, ok.text  # type: ignore[attr-defined]
     server.ctx.entity.invalidate()
     config = (await admin.http.get("/api/widget/config")).json()

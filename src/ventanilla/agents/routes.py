@@ -15,9 +15,7 @@ router = APIRouter(prefix="/api/agent")
 
 @router.get("/me")
 async def me(user: CurrentAgent, request: Request, ctx: CtxDep) -> MeWithCsrf:
-    out = MeWithCsrf.model_validate(
-        {**_fields(user), "csrf_token": request.state.csrf_token}
-    )
+    out = MeWithCsrf.model_validate({**_fields(user), "csrf_token": request.state.csrf_token})
     out.presence = ctx.presence.effective(user.id, user.presence)
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
@@ -53,9 +53,7 @@ async def events_after(
     return list(rows)
 
 
-async def claim(
-    session: AsyncSession, conversation_id: str, agent_id: int, now: datetime
-) -> bool:
+async def claim(session: AsyncSession, conversation_id: str, agent_id: int, now: datetime) -> bool:
     """Assign a waiting conversation; False if someone else got it first (one UPDATE wins)."""
     result = await session.execute(
         update(Conversation)
@@ -136,7 +134,9 @@ async def search(
 ) -> tuple[list[Conversation], int]:
     conds = []
     if f.email:
-        conds.append(func.lower(Conversation.citizen_email).contains(f.email.lower(), autoescape=True))
+        conds.append(
+            func.lower(Conversation.citizen_email).contains(f.email.lower(), autoescape=True)
+        )
     if f.date_from:
         conds.append(Conversation.created_at >= f.date_from)
     if f.date_to:
@@ -167,7 +167,7 @@ async def search(
                 ),
             )
         )
-    where = and_(*conds) if conds else True
+    where = and_(true(), *conds)
     total = int(
         await session.scalar(select(func.count()).select_from(Conversation).where(where)) or 0
     )

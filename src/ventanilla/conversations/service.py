@@ -71,7 +71,9 @@ async def start(
     )
     uow.session.add(conv)
     await uow.session.flush()
-    uow.publish(AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)})
+    uow.publish(
+        AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
+    )
     return conv, token
 
 
@@ -153,8 +155,13 @@ async def post_message(
     if role == "agent" and conv.agent_id != user_id and not internal:
         raise AppError("not_assigned", 403)
     ev = await _append(
-        uow, conv, kind="note" if internal else "message", author=author, body=text,
-        client_id=client_id, internal=internal,
+        uow,
+        conv,
+        kind="note" if internal else "message",
+        author=author,
+        body=text,
+        client_id=client_id,
+        internal=internal,
     )
     if role == "citizen" and conv.status == "waiting":
         uow.publish(AGENTS, {"type": "conversation", "conversation": summary_json(conv, None)})
@@ -175,7 +182,10 @@ async def take(uow: UnitOfWork, conversation_id: str, agent: User) -> Conversati
     conv = await repository.lock(uow.session, conversation_id)
     assert conv is not None
     await _append(
-        uow, conv, kind="joined", author=("agent", agent.id, agent.display_name),
+        uow,
+        conv,
+        kind="joined",
+        author=("agent", agent.id, agent.display_name),
         data={"agent_name": agent.display_name},
     )
     summary = summary_json(conv, agent.display_name)
@@ -204,7 +214,10 @@ async def transfer(uow: UnitOfWork, conversation_id: str, actor: User, to_id: in
     from_name = names.get(previous or 0, "")
     conv.agent_id = target.id
     await _append(
-        uow, conv, kind="transferred", author=("agent", actor.id, actor.display_name),
+        uow,
+        conv,
+        kind="transferred",
+        author=("agent", actor.id, actor.display_name),
         data={"from_name": from_name, "to_name": target.display_name},
     )
     summary = summary_json(conv, target.display_name)
@@ -243,7 +256,10 @@ async def close(
     conv.closed_at = utcnow()
     conv.closed_by = by[0]
     await _append(
-        uow, conv, kind="closed", author=by,
+        uow,
+        conv,
+        kind="closed",
+        author=by,
         data={"by": by[0], "request_type": conv.request_type, "topic": conv.topic},
     )
     names = await repository.agent_names(uow.session, {conv.agent_id} if conv.agent_id else set())

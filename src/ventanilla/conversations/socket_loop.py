@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -36,9 +36,10 @@ def error_frame(exc: AppError, lang: str, client_id: Any = None) -> dict[str, An
     return frame
 
 
-async def receive_frame(ws: WebSocket, ctx: Context, timeout: float) -> dict[str, Any]:
+async def receive_frame(ws: WebSocket, ctx: Context, wait: float) -> dict[str, Any]:
     """The next JSON object from the peer; FrameError for bad frames, Disconnect on close."""
-    message = await asyncio.wait_for(ws.receive(), timeout)
+    async with asyncio.timeout(wait):
+        message = await ws.receive()
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
     text = message.get("text")
@@ -61,7 +62,7 @@ async def close_with(ws: WebSocket, code: int, reason_key: str, lang: str) -> No
 
 
 async def serve(
-    ws: WebSocket, ctx: Context, conn: Connection, handlers: dict[str, Handler], lang: str
+    ws: WebSocket, ctx: Context, conn: Connection, handlers: Mapping[str, Handler], lang: str
 ) -> None:
     """Read frames until the peer leaves or stops answering heartbeats."""
     beat = ctx.settings.realtime.heartbeat_seconds
@@ -70,7 +71,7 @@ async def serve(
         while not conn.closed:
             frame: dict[str, Any] = {}
             try:
-                frame = await receive_frame(ws, ctx, timeout=beat * 3)
+                frame = await receive_frame(ws, ctx, beat * 3)
                 kind = frame["type"]
                 if kind == "ping":
                     conn.send_json({"type": "pong"})
@@ -84,7 +85,9 @@ async def serve(
             except AppError as exc:
                 conn.send_json(error_frame(exc, lang, frame.get("client_id")))
             except (KeyError, TypeError, ValueError):
-                conn.send_json(error_frame(FrameError("frame_invalid"), lang, frame.get("client_id")))
+                conn.send_json(
+                    error_frame(FrameError("frame_invalid"), lang, frame.get("client_id"))
+                )
     except TimeoutError:
         await close_with(ws, CLOSE_TIMEOUT, "heartbeat_timeout", lang)
     except (WebSocketDisconnect, RuntimeError):

@@ -66,9 +66,16 @@ def _str(frame: dict[str, Any], key: str) -> str:
     return value
 
 
-async def _typing(ctx: Context, channel: str, conv_id: str, role: str, name: str, active: Any) -> None:
-    frame = {"type": "typing", "conversation_id": conv_id, "role": role, "name": name,
-             "active": bool(active)}
+async def _typing(
+    ctx: Context, channel: str, conv_id: str, role: str, name: str, active: Any
+) -> None:
+    frame = {
+        "type": "typing",
+        "conversation_id": conv_id,
+        "role": role,
+        "name": name,
+        "active": bool(active),
+    }
     await ctx.hub.broker.publish(channel, encode_envelope(0, frame))
 
 
@@ -86,18 +93,29 @@ async def widget_socket(ws: WebSocket) -> None:
             raise FrameError("frame_invalid")
         lang = resolve_lang(hello.get("lang") or lang)
         async with ctx.db.unit() as uow:
-            conv = await service.by_token(uow, hello.get("token") if isinstance(hello.get("token"), str) else None)
-            names = await repository.agent_names(uow.session, {conv.agent_id} if conv.agent_id else set())
+            conv = await service.by_token(
+                uow, hello.get("token") if isinstance(hello.get("token"), str) else None
+            )
+            names = await repository.agent_names(
+                uow.session, {conv.agent_id} if conv.agent_id else set()
+            )
         last_seq = _int(hello, "last_seq")
     except (AppError, TimeoutError, WebSocketDisconnect):
         await close_with(ws, CLOSE_AUTH, "token_invalid", lang)
         return
 
     conv_id, citizen = conv.id, ("citizen", None, conv.citizen_name)
-    conn = Connection(ws, _catch_up(ctx, include_internal=False), ctx.settings.limits.send_queue_frames)
+    conn = Connection(
+        ws, _catch_up(ctx, include_internal=False), ctx.settings.limits.send_queue_frames
+    )
     conn.start()
-    conn.send_json({"type": "welcome", "conversation": citizen_view(conv, names.get(conv.agent_id or 0)),
-                    "heartbeat_seconds": ctx.settings.realtime.heartbeat_seconds})
+    conn.send_json(
+        {
+            "type": "welcome",
+            "conversation": citizen_view(conv, names.get(conv.agent_id or 0)),
+            "heartbeat_seconds": ctx.settings.realtime.heartbeat_seconds,
+        }
+    )
     conn.follow(conv_id, last_seq)
     await ctx.hub.join(conn, citizen_channel(conv_id))
 
@@ -106,14 +124,27 @@ async def widget_socket(ws: WebSocket) -> None:
         ctx.citizen_messages.check(conv_id)
         async with ctx.db.unit() as uow:
             ev, _ = await service.post_message(
-                uow, conv_id, author=citizen, client_id=client_id, body=body, internal=False,
+                uow,
+                conv_id,
+                author=citizen,
+                client_id=client_id,
+                body=body,
+                internal=False,
                 max_chars=ctx.settings.limits.message_max_chars,
             )
-        conn.send_json({"type": "ack", "client_id": client_id, "seq": ev.seq,
-                        "created_at": event_frame(ev)["created_at"]})
+        conn.send_json(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "seq": ev.seq,
+                "created_at": event_frame(ev)["created_at"],
+            }
+        )
 
     async def on_typing(frame: dict[str, Any]) -> None:
-        await _typing(ctx, agent_channel(conv_id), conv_id, "citizen", conv.citizen_name, frame.get("active"))
+        await _typing(
+            ctx, agent_channel(conv_id), conv_id, "citizen", conv.citizen_name, frame.get("active")
+        )
 
     async def on_seen(frame: dict[str, Any]) -> None:
         async with ctx.db.unit() as uow:
@@ -126,8 +157,13 @@ async def widget_socket(ws: WebSocket) -> None:
         async with ctx.db.unit() as uow:
             await service.close(uow, conv_id, by=citizen)
 
-    handlers = {"message": on_message, "typing": on_typing, "seen": on_seen,
-                "resume": on_resume, "end": on_end}
+    handlers = {
+        "message": on_message,
+        "typing": on_typing,
+        "seen": on_seen,
+        "resume": on_resume,
+        "end": on_end,
+    }
     try:
         await serve(ws, ctx, conn, handlers, lang)
     finally:
@@ -165,7 +201,9 @@ async def agent_socket(ws: WebSocket) -> None:
         return
 
     author = ("agent", user.id, user.display_name)
-    conn = Connection(ws, _catch_up(ctx, include_internal=True), ctx.settings.limits.send_queue_frames)
+    conn = Connection(
+        ws, _catch_up(ctx, include_internal=True), ctx.settings.limits.send_queue_frames
+    )
     conn.start()
     await ctx.hub.join(conn, AGENTS)
     await ctx.hub.join(conn, user_channel(user.id))
@@ -175,14 +213,26 @@ async def agent_socket(ws: WebSocket) -> None:
         mine = await summaries(uow, await repository.assigned_to(uow.session, user.id), lang)
         count = await repository.active_count(uow.session, user.id)
         if first:
-            uow.publish(AGENTS, {"type": "presence", "agent_id": user.id,
-                                 "presence": user.presence, "active_chats": count})
+            uow.publish(
+                AGENTS,
+                {
+                    "type": "presence",
+                    "agent_id": user.id,
+                    "presence": user.presence,
+                    "active_chats": count,
+                },
+            )
     me = {k: getattr(user, k) for k in ("id", "email", "name", "display_name", "role", "max_chats")}
     me["presence"] = user.presence
-    conn.send_json({"type": "welcome", "agent": me,
-                    "queue": [s.model_dump(mode="json") for s in queue],
-                    "mine": [s.model_dump(mode="json") for s in mine],
-                    "heartbeat_seconds": ctx.settings.realtime.heartbeat_seconds})
+    conn.send_json(
+        {
+            "type": "welcome",
+            "agent": me,
+            "queue": [s.model_dump(mode="json") for s in queue],
+            "mine": [s.model_dump(mode="json") for s in mine],
+            "heartbeat_seconds": ctx.settings.realtime.heartbeat_seconds,
+        }
+    )
 
     async def on_subscribe(frame: dict[str, Any]) -> None:
         conv_id, last_seq = _str(frame, "conversation_id"), _int(frame, "last_seq")
@@ -206,17 +256,29 @@ async def agent_socket(ws: WebSocket) -> None:
         client_id, body = _str(frame, "client_id"), _str(frame, "body")
         async with ctx.db.unit() as uow:
             ev, _ = await service.post_message(
-                uow, _str(frame, "conversation_id"), author=author, client_id=client_id,
-                body=body, internal=bool(frame.get("internal")),
+                uow,
+                _str(frame, "conversation_id"),
+                author=author,
+                client_id=client_id,
+                body=body,
+                internal=bool(frame.get("internal")),
                 max_chars=ctx.settings.limits.message_max_chars,
             )
-        conn.send_json({"type": "ack", "client_id": client_id, "seq": ev.seq,
-                        "conversation_id": ev.conversation_id,
-                        "created_at": event_frame(ev)["created_at"]})
+        conn.send_json(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "seq": ev.seq,
+                "conversation_id": ev.conversation_id,
+                "created_at": event_frame(ev)["created_at"],
+            }
+        )
 
     async def on_typing(frame: dict[str, Any]) -> None:
         conv_id = _followed(frame)
-        await _typing(ctx, citizen_channel(conv_id), conv_id, "agent", user.display_name, frame.get("active"))
+        await _typing(
+            ctx, citizen_channel(conv_id), conv_id, "agent", user.display_name, frame.get("active")
+        )
 
     async def on_seen(frame: dict[str, Any]) -> None:
         conv_id = _followed(frame)
@@ -226,8 +288,14 @@ async def agent_socket(ws: WebSocket) -> None:
     async def on_resume(frame: dict[str, Any]) -> None:
         conn.follow(_followed(frame), _int(frame, "last_seq"))
 
-    handlers = {"subscribe": on_subscribe, "unsubscribe": on_unsubscribe, "message": on_message,
-                "typing": on_typing, "seen": on_seen, "resume": on_resume}
+    handlers = {
+        "subscribe": on_subscribe,
+        "unsubscribe": on_unsubscribe,
+        "message": on_message,
+        "typing": on_typing,
+        "seen": on_seen,
+        "resume": on_resume,
+    }
     try:
         await serve(ws, ctx, conn, handlers, lang)
     finally:
@@ -240,5 +308,12 @@ async def agent_socket(ws: WebSocket) -> None:
 async def _announce_gone(ctx: Context, user_id: int) -> None:
     async with ctx.db.unit() as uow:
         count = await repository.active_count(uow.session, user_id)
-        uow.publish(AGENTS, {"type": "presence", "agent_id": user_id, "presence": "disconnected",
-                             "active_chats": count})
+        uow.publish(
+            AGENTS,
+            {
+                "type": "presence",
+                "agent_id": user_id,
+                "presence": "disconnected",
+                "active_chats": count,
+            },
+        )

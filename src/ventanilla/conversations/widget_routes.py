@@ -48,6 +48,8 @@ async def read_conversation(
         events = await repository.events_after(
             uow.session, conv.id, max(0, after_seq), include_internal=False
         )
-        names = await repository.agent_names(uow.session, {conv.agent_id} if conv.agent_id else set())
+        names = await repository.agent_names(
+            uow.session, {conv.agent_id} if conv.agent_id else set()
+        )
     frames = [{k: v for k, v in event_frame(e).items() if k != "type"} for e in events]
     return {"conversation": citizen_view(conv, names.get(conv.agent_id or 0)), "events": frames}

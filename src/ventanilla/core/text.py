@@ -13,7 +13,12 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 
 
 def clean_text(
-    value: str, *, field: str, max_chars: int, multiline: bool = True, required: bool = True,
+    value: str,
+    *,
+    field: str,
+    max_chars: int,
+    multiline: bool = True,
+    required: bool = True,
     empty_code: str | None = None,
 ) -> str:
     """Return ``value`` trimmed and NFC-normalised, or raise a field-specific ``AppError``."""

@@ -41,9 +41,7 @@ def widget_config(entity: EntitySettings, lang: str, ctx_limits: Any) -> dict[st
             "version": entity.privacy_notice_version,
             "text": entity.privacy_notice_text,
         },
-        "request_types": [
-            {"code": c, "label": request_type_label(c, lang)} for c in REQUEST_TYPES
-        ],
+        "request_types": [{"code": c, "label": request_type_label(c, lang)} for c in REQUEST_TYPES],
         "limits": {
             "message_max_chars": ctx_limits.message_max_chars,
             "name_max_chars": ctx_limits.name_max_chars,

@@ -56,7 +56,9 @@ async def widget_css() -> FileResponse:
 async def login_page(request: Request, lang: LangDep) -> Response:
     token = new_token(24)
     response = templates.TemplateResponse(
-        request, "console/login.html", _base_context(request, lang, csrf_token=token, error=None, email="")
+        request,
+        "console/login.html",
+        _base_context(request, lang, csrf_token=token, error=None, email=""),
     )
     _set_login_csrf(request, response, token)
     return response
@@ -65,8 +67,13 @@ async def login_page(request: Request, lang: LangDep) -> Response:
 def _set_login_csrf(request: Request, response: Response, token: str) -> None:
     ctx = request.app.state.ctx
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-        secure=ctx.settings.secure_cookies, max_age=3600, path="/login",
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+        max_age=3600,
+        path="/login",
     )
 
 
@@ -96,21 +103,31 @@ async def login_submit(
     if result is None:
         token = new_token(24)
         response = templates.TemplateResponse(
-            request, "console/login.html",
-            _base_context(request, lang, csrf_token=token, email=email[:254],
-                          error=translate(lang, error_key or "error.login_failed")),
+            request,
+            "console/login.html",
+            _base_context(
+                request,
+                lang,
+                csrf_token=token,
+                email=email[:254],
+                error=translate(lang, error_key or "error.login_failed"),
+            ),
             status_code=429 if error_key == "error.login_rate_limited" else 400,
         )
         _set_login_csrf(request, response, token)
         return response
     ctx.logins.reset(f"{client_ip(request)}|{email.strip().lower()}")
-    response = RedirectResponse("/console", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, result.token, httponly=True, samesite="strict",
-        secure=ctx.settings.secure_cookies, max_age=int(ctx.settings.session_hours * 3600),
+    redirect = RedirectResponse("/console", status_code=303)
+    redirect.set_cookie(
+        SESSION_COOKIE,
+        result.token,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+        max_age=int(ctx.settings.session_hours * 3600),
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return redirect
 
 
 @router.post("/logout", include_in_schema=False)
@@ -131,7 +148,9 @@ async def logout(
     return response
 
 
-async def _console_page(request: Request, lang: str, template: str, active: str, role: str = "agent") -> Response:
+async def _console_page(
+    request: Request, lang: str, template: str, active: str, role: str = "agent"
+) -> Response:
     try:
         user: User = await AgentAuth(role)(request, request.app.state.ctx)
     except AppError as exc:
@@ -140,7 +159,11 @@ async def _console_page(request: Request, lang: str, template: str, active: str,
         raise
     ctx = request.app.state.ctx
     context = _base_context(
-        request, lang, user=user, csrf_token=request.state.csrf_token, active=active,
+        request,
+        lang,
+        user=user,
+        csrf_token=request.state.csrf_token,
+        active=active,
         messages_json=json.dumps(catalog(lang), ensure_ascii=False).replace("</", "<\\/"),
         request_types=[{"code": c, "label": request_type_label(c, lang)} for c in REQUEST_TYPES],
         presence=ctx.presence.effective(user.id, user.presence),
@@ -180,9 +203,14 @@ async def demo_site(request: Request, ctx: CtxDep) -> Response:
         raise NotFound()
     demo = request.app.state.demo_login or {}
     return templates.TemplateResponse(
-        request, "demo_site.html",
-        {"request": request, "base_url": ctx.settings.base_url.rstrip("/"),
-         "agent_email": demo.get("email", ""), "agent_password": demo.get("password", "")},
+        request,
+        "demo_site.html",
+        {
+            "request": request,
+            "base_url": ctx.settings.base_url.rstrip("/"),
+            "agent_email": demo.get("email", ""),
+            "agent_password": demo.get("password", ""),
+        },
     )
 
 
