@@ -201,3 +201,7 @@ def users_list() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

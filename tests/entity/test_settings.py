@@ -39,7 +39,7 @@ def test_office_hours_in_bogota() -> None:
     assert summary(hours, "es") == "Lunes a viernes, 07:00 a 16:30"
     hours.days[5] = DayHours(open="08:00", close="12:00")
     assert summary(hours, "es") == "Lunes a viernes, 07:00 a 16:30; Sábado, 08:00 a 12:00"
-    assert summary(hours, "en") == "Monday to friday, 07:00 to 16:30; Saturday, 08:00 to 12:00"
+    assert summary(hours, "en") == "Monday to Friday, 07:00 to 16:30; Saturday, 08:00 to 12:00"
     with pytest.raises(ValidationError):
         DayHours(open="17:00", close="08:00")
 

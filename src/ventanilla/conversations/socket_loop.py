@@ -33,6 +33,9 @@ def error_frame(exc: AppError, lang: str, client_id: Any = None) -> dict[str, An
     frame: dict[str, Any] = {"type": "error", "code": exc.code, "message": exc.message(lang)}
     if isinstance(client_id, str):
         frame["client_id"] = client_id
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        frame["retry_after"] = round(float(retry_after), 1)
     return frame
 
 

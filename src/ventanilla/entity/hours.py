@@ -34,6 +34,8 @@ def next_open(hours: OfficeHours, now: datetime) -> datetime | None:
 def summary(hours: OfficeHours, lang: str) -> str:
     """E.g. 'Lunes a viernes, 07:00 a 16:30' — consecutive days with equal hours are grouped."""
     names = [translate(lang, f"weekday.{i}") for i in range(7)]
+    # Spanish writes weekdays in lower case inside a sentence; English capitalises them.
+    inner = [n.lower() for n in names] if lang.startswith("es") else names
     groups: list[tuple[int, int, str]] = []
     for i, day in enumerate(hours.days):
         if day is None:
@@ -50,8 +52,8 @@ def summary(hours: OfficeHours, lang: str) -> str:
         if first == last:
             days = names[first]
         elif last == first + 1:
-            days = translate(lang, "hours.pair", a=names[first], b=names[last].lower())
+            days = translate(lang, "hours.pair", a=names[first], b=inner[last])
         else:
-            days = translate(lang, "hours.range", a=names[first], b=names[last].lower())
+            days = translate(lang, "hours.range", a=names[first], b=inner[last])
         parts.append(f"{days}, {span}")
     return "; ".join(parts)
