@@ -8,7 +8,7 @@ from ventanilla.canned import repository
 from ventanilla.canned.models import CannedResponse
 from ventanilla.canned.schemas import CannedIn
 from ventanilla.core.db import UnitOfWork, utcnow
-from ventanilla.core.errors import AppError, Conflict, NotFound
+from ventanilla.core.errors import AppError, NotFound
 from ventanilla.core.text import clean_text
 
 _SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -31,7 +31,7 @@ def _validated(data: CannedIn) -> dict[str, str]:
 async def create(uow: UnitOfWork, data: CannedIn, user_id: int | None) -> CannedResponse:
     values = _validated(data)
     if await repository.by_shortcut(uow.session, values["shortcut"]):
-        raise Conflict("shortcut_taken")
+        raise AppError("shortcut_taken", 409, field="shortcut")
     row = CannedResponse(**values, updated_by=user_id)
     uow.session.add(row)
     await uow.session.flush()
@@ -45,7 +45,7 @@ async def update(uow: UnitOfWork, canned_id: int, data: CannedIn, user_id: int) 
         raise NotFound()
     other = await repository.by_shortcut(uow.session, values["shortcut"])
     if other is not None and other.id != canned_id:
-        raise Conflict("shortcut_taken")
+        raise AppError("shortcut_taken", 409, field="shortcut")
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_by, row.updated_at = user_id, utcnow()

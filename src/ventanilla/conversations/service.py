@@ -293,7 +293,8 @@ def _check_can_manage(conv: Conversation, actor: User) -> None:
 
 async def _publish_load(uow: UnitOfWork, agent_id: int, presence: str | None) -> None:
     count = await repository.active_count(uow.session, agent_id)
-    frame: dict[str, Any] = {"type": "presence", "agent_id": agent_id, "active_chats": count}
-    if presence is not None:
-        frame["presence"] = presence
+    if presence is None:
+        user = await uow.session.get(User, agent_id)
+        presence = user.presence if user else "away"
+    frame = {"type": "presence", "agent_id": agent_id, "presence": presence, "active_chats": count}
     uow.publish(AGENTS, frame)

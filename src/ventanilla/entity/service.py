@@ -65,7 +65,7 @@ class EntityService:
 def validation_error(exc: ValidationError) -> AppError:
     """The first problem of a pydantic error as an ``AppError`` naming the field."""
     err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or None
+    field = ".".join(str(p) for p in err["loc"]) or None
     if err["type"] == "value_error":
         code = str(err.get("ctx", {}).get("error", "field_invalid"))
     elif err["type"] in ("string_too_long", "too_long"):

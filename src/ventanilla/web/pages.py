@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -156,7 +157,13 @@ async def _console_page(
     except AppError as exc:
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
-        raise
+        return HTMLResponse(
+            f'<!doctype html><html lang="{LANG_TAGS[lang]}"><title>403</title><main><h1>'
+            f"{html.escape(exc.message(lang))}</h1>"
+            f'<p><a href="/console">{html.escape(translate(lang, "console.nav.workspace"))}</a>'
+            "</p></main></html>",
+            status_code=exc.status,
+        )
     ctx = request.app.state.ctx
     context = _base_context(
         request,
