@@ -23,6 +23,9 @@ from ventanilla.core.errors import AppError
 from ventanilla.core.i18n import resolve_lang, translate
 from ventanilla.entity.routes import admin_router
 from ventanilla.entity.routes import widget_router as widget_config_router
+from ventanilla.notifications.routes import link_router
+from ventanilla.notifications.routes import router as mail_router
+from ventanilla.notifications.worker import MailWorker
 from ventanilla.settings import Settings
 from ventanilla.web.origins import cors_headers
 from ventanilla.web.pages import STATIC
@@ -43,9 +46,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.hub.start()
+        ctx.mail_worker = MailWorker(ctx.db, settings)
+        ctx.mail_worker.start()
         try:
             yield
         finally:
+            await ctx.mail_worker.stop()
             await ctx.hub.stop()
             await ctx.db.dispose()
 
@@ -67,6 +73,8 @@ def create_app(
         history_router,
         canned_router,
         admin_router,
+        mail_router,
+        link_router,
         sockets_router,
     ):
         app.include_router(router)

@@ -15,6 +15,8 @@ from ventanilla.settings import Settings
 app = typer.Typer(help="Ventanilla: chat de atención a la ciudadanía.", no_args_is_help=True)
 users_app = typer.Typer(help="Usuarios del equipo (asesores, supervisores, administradores).")
 app.add_typer(users_app, name="users")
+mail_app = typer.Typer(help="Correo: envío de la bandeja de salida y recepción de respuestas.")
+app.add_typer(mail_app, name="mail")
 
 
 def _settings() -> Settings:
@@ -90,6 +92,9 @@ def demo(
             "VENTANILLA_DEMO_LOGIN": json.dumps(DEMO_AGENT),
         }
     )
+    # In the demo an unseen reply is emailed (to the demo mailbox) after 30 s, not 2 min.
+    os.environ.setdefault("VENTANILLA_MAIL__UNSEEN_DELAY_SECONDS", "30")
+    os.environ.setdefault("VENTANILLA_MAIL__INBOUND_ADDRESS", "respuesta@demo.ventanilla.co")
     os.environ.setdefault("VENTANILLA_SECRET_KEY", _demo_secret(data_dir))
     upgrade(db_url)
 
@@ -197,6 +202,27 @@ def users_list() -> None:
 
     for row in asyncio.run(_list()):
         typer.echo("\t".join(str(x) for x in row))
+
+
+@mail_app.command("worker")
+def mail_worker() -> None:
+    """Solo el trabajo de correo (envío, avisos, recepción), sin servir HTTP."""
+    from ventanilla.core.db import Database
+    from ventanilla.notifications.worker import MailWorker
+
+    settings = _settings()
+
+    async def _run() -> None:
+        db = Database(settings.database_url)
+        worker = MailWorker(db, settings)
+        worker.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await worker.stop()
+            await db.dispose()
+
+    asyncio.run(_run())
 
 
 def main() -> None:

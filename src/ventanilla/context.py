@@ -9,11 +9,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ventanilla.agents import repository as agents_repository
 from ventanilla.conversations.hub import Hub
 from ventanilla.core.broker import create_broker
-from ventanilla.core.db import Database
+from ventanilla.core.db import Database, UnitOfWork
 from ventanilla.core.ratelimit import RateLimiter
 from ventanilla.entity.service import EntityService
+from ventanilla.notifications.worker import MailWorker
 from ventanilla.settings import Settings
 
 
@@ -48,6 +50,16 @@ class Context:
     citizen_messages: RateLimiter
     conversation_starts: RateLimiter
     logins: RateLimiter
+    mail_worker: MailWorker | None = None
+
+    async def someone_attends(self, uow: UnitOfWork) -> bool:
+        """Is an agent connected and available now (in this process's view)?"""
+        return await agents_repository.any_available(uow.session, list(self.presence.sockets))
+
+    def wake_mail(self) -> None:
+        """Ask the mail worker to run now instead of at its next tick."""
+        if self.mail_worker is not None:
+            self.mail_worker.wake.set()
 
     @classmethod
     def build(cls, settings: Settings) -> Context:

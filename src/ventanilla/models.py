@@ -7,4 +7,5 @@ def load_all() -> None:
     import ventanilla.agents.models
     import ventanilla.canned.models
     import ventanilla.conversations.models
-    import ventanilla.entity.models  # noqa: F401
+    import ventanilla.entity.models
+    import ventanilla.notifications.models  # noqa: F401

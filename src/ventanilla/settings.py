@@ -33,6 +33,42 @@ class RealtimeSettings(BaseModel):
     hello_timeout_seconds: float = 10.0
 
 
+class MailSettings(BaseModel):
+    """Outgoing SMTP, incoming mail (SMTP receiver and/or IMAP) and the citizen-email rules.
+
+    With no ``smtp_host`` mail is *captured*: kept in the outbox and shown in the console (and the
+    demo's mailbox) instead of being sent.
+    """
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 20.0
+    from_address: str = "no-responder@ventanilla.local"
+    from_name: str = ""
+    reply_to: str = ""
+    # Replies: "respuesta@correo.entidad.gov.co" makes Reply-To "respuesta+<conversation>.<sig>@…"
+    inbound_address: str = ""
+    smtp_receiver_host: str = "127.0.0.1"
+    smtp_receiver_port: int = 0  # 0: no built-in SMTP receiver in this process
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_poll_seconds: float = 60.0
+    unseen_delay_seconds: float = 120.0
+    link_ttl_hours: float = 168.0
+    worker_interval_seconds: float = 2.0
+    max_attempts: int = 12
+    retry_base_seconds: float = 5.0  # backoff: base * 2^(attempt-1), at most an hour
+    lease_seconds: float = 120.0  # a sender that dies releases its emails after this
+    worker: bool = True  # run the outbox sender and the unseen-message scan in this process
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VENTANILLA_", env_nested_delimiter="__", extra="ignore"
@@ -49,6 +85,7 @@ class Settings(BaseSettings):
     demo: bool = False
     limits: LimitsSettings = LimitsSettings()
     realtime: RealtimeSettings = RealtimeSettings()
+    mail: MailSettings = MailSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

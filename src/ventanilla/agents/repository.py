@@ -48,3 +48,15 @@ async def delete_session(session: AsyncSession, digest: str) -> None:
 
 async def delete_expired_sessions(session: AsyncSession, now: datetime) -> None:
     await session.execute(delete(AgentSession).where(AgentSession.expires_at <= now))
+
+
+async def any_available(session: AsyncSession, connected_ids: list[int]) -> bool:
+    """Is one of the connected agents marked available?"""
+    if not connected_ids:
+        return False
+    found = await session.scalar(
+        select(User.id)
+        .where(User.id.in_(connected_ids), User.presence == "available", User.is_active)
+        .limit(1)
+    )
+    return found is not None

@@ -53,6 +53,11 @@ class Conversation(Base):
     citizen_seen_seq: Mapped[int] = mapped_column(Integer, default=0)
     agent_seen_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_message: Mapped[str] = mapped_column(String(200), default="")
+    transcript_opt_out: Mapped[bool] = mapped_column(default=False)
+    # Email continuity: the last agent message, and the last seq already emailed to the citizen.
+    last_agent_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_agent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    notified_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Event(Base):
@@ -73,4 +78,20 @@ class Event(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CitizenAccess(Base):
+    """Extra citizen tokens for one conversation, e.g. issued when an emailed link is opened.
+
+    The widget's first token stays in ``Conversation.token_digest``; each of these opens the same
+    conversation and nothing else. Only digests are stored.
+    """
+
+    __tablename__ = "citizen_access"
+
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
-from ventanilla.conversations.models import Conversation, Event
+from ventanilla.conversations.models import CitizenAccess, Conversation, Event
 
 
 async def get(session: AsyncSession, conversation_id: str) -> Conversation | None:
@@ -27,7 +27,14 @@ async def lock(session: AsyncSession, conversation_id: str) -> Conversation | No
 
 
 async def by_token(session: AsyncSession, digest: str) -> Conversation | None:
-    return await session.scalar(select(Conversation).where(Conversation.token_digest == digest))
+    conv = await session.scalar(select(Conversation).where(Conversation.token_digest == digest))
+    if conv is not None:
+        return conv
+    return await session.scalar(
+        select(Conversation)
+        .join(CitizenAccess, CitizenAccess.conversation_id == Conversation.id)
+        .where(CitizenAccess.token_digest == digest)
+    )
 
 
 async def event_by_client_id(

@@ -92,6 +92,7 @@ async def close(
             request_type=data.request_type,
             topic=data.topic,
             actor=user,
+            settings=ctx.settings,
         )
         return await one_summary(uow, conv, lang)
 

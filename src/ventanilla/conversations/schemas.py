@@ -28,6 +28,7 @@ class StartIn(BaseModel):
     privacy_version: str = Field(max_length=100)
     page_url: str = Field("", max_length=4000)
     lang: str | None = Field(None, max_length=20)
+    transcript_opt_out: bool = False
 
 
 class StartOut(BaseModel):

@@ -20,7 +20,7 @@ from ventanilla.conversations.frames import (
     summary_json,
     user_channel,
 )
-from ventanilla.conversations.models import Conversation, Event
+from ventanilla.conversations.models import CitizenAccess, Conversation, Event
 from ventanilla.conversations.schemas import CLIENT_ID, REQUEST_TYPES, StartIn
 from ventanilla.core.db import UnitOfWork, utcnow
 from ventanilla.core.errors import AppError, Conflict, Forbidden, NotFound
@@ -29,13 +29,19 @@ from ventanilla.core.security import new_token, token_digest
 from ventanilla.core.text import clean_text
 from ventanilla.entity import repository as entity_repository
 from ventanilla.entity.schemas import EntitySettings
-from ventanilla.settings import LimitsSettings
+from ventanilla.notifications.service import enqueue_transcript
+from ventanilla.settings import LimitsSettings, Settings
 
 Author = tuple[str, int | None, str]  # role, user id, display name
 
 
 async def start(
-    uow: UnitOfWork, data: StartIn, entity: EntitySettings, limits: LimitsSettings
+    uow: UnitOfWork,
+    data: StartIn,
+    entity: EntitySettings,
+    limits: LimitsSettings,
+    *,
+    channel: str = "chat",
 ) -> tuple[Conversation, str]:
     """Create a waiting conversation from the pre-chat form; returns it and its token."""
     name = clean_text(data.name, field="name", max_chars=limits.name_max_chars, multiline=False)
@@ -68,6 +74,8 @@ async def start(
         consent_version=data.privacy_version,
         consent_at=now,
         created_at=now,
+        channel=channel,
+        transcript_opt_out=data.transcript_opt_out,
     )
     uow.session.add(conv)
     await uow.session.flush()
@@ -82,6 +90,30 @@ async def by_token(uow: UnitOfWork, token: str | None) -> Conversation:
     if conv is None:
         raise AppError("token_invalid", 401)
     return conv
+
+
+async def issue_access_token(uow: UnitOfWork, conversation_id: str) -> str:
+    """A new citizen token for the same conversation (opening an emailed link)."""
+    token = new_token()
+    uow.session.add(
+        CitizenAccess(token_digest=token_digest(token), conversation_id=conversation_id)
+    )
+    await uow.session.flush()
+    return token
+
+
+async def reopen_if_closed(uow: UnitOfWork, conversation_id: str) -> None:
+    """A citizen who writes again (e.g. by email) after the close goes back to the queue."""
+    conv = await repository.lock(uow.session, conversation_id)
+    if conv is None:
+        raise NotFound()
+    if conv.status != "closed":
+        return
+    conv.status, conv.agent_id, conv.closed_at, conv.closed_by = "waiting", None, None, None
+    await _append(uow, conv, kind="reopened", author=("citizen", None, conv.citizen_name))
+    uow.publish(
+        AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
+    )
 
 
 async def get(uow: UnitOfWork, conversation_id: str) -> Conversation:
@@ -121,6 +153,8 @@ async def _append(
     uow.session.add(ev)
     if kind == "message":
         conv.last_message = body[:200]
+        if role == "agent" and not internal:
+            conv.last_agent_seq, conv.last_agent_at = ev.seq, ev.created_at
     await uow.session.flush()
     frame = event_frame(ev)
     uow.publish(agent_channel(conv.id), frame, seq=ev.seq)
@@ -138,6 +172,7 @@ async def post_message(
     body: str,
     internal: bool,
     max_chars: int,
+    data: dict[str, Any] | None = None,
 ) -> tuple[Event, bool]:
     """Store a message exactly once per ``client_id``; returns (event, newly_created)."""
     if not CLIENT_ID.match(client_id or ""):
@@ -162,6 +197,7 @@ async def post_message(
         body=text,
         client_id=client_id,
         internal=internal,
+        data=data,
     )
     if role == "citizen" and conv.status == "waiting":
         uow.publish(AGENTS, {"type": "conversation", "conversation": summary_json(conv, None)})
@@ -237,6 +273,7 @@ async def close(
     request_type: str | None = None,
     topic: str | None = None,
     actor: User | None = None,
+    settings: Settings | None = None,
 ) -> Conversation:
     conv = await repository.lock(uow.session, conversation_id)
     if conv is None:
@@ -262,6 +299,8 @@ async def close(
         author=by,
         data={"by": by[0], "request_type": conv.request_type, "topic": conv.topic},
     )
+    if settings is not None:
+        await enqueue_transcript(uow, conv, settings)
     names = await repository.agent_names(uow.session, {conv.agent_id} if conv.agent_id else set())
     summary = summary_json(conv, names.get(conv.agent_id or 0))
     if was_waiting:

@@ -155,7 +155,7 @@ async def widget_socket(ws: WebSocket) -> None:
 
     async def on_end(frame: dict[str, Any]) -> None:
         async with ctx.db.unit() as uow:
-            await service.close(uow, conv_id, by=citizen)
+            await service.close(uow, conv_id, by=citizen, settings=ctx.settings)
 
     handlers = {
         "message": on_message,

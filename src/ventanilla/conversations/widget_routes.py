@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from ventanilla.conversations import repository, service
 from ventanilla.conversations.frames import citizen_view, event_frame
 from ventanilla.conversations.schemas import StartIn, StartOut
+from ventanilla.core.db import utcnow
+from ventanilla.entity.hours import is_open
 from ventanilla.web.deps import CtxDep, client_ip
 from ventanilla.web.origins import cors_headers, widget_origin
 
@@ -27,7 +29,10 @@ async def start_conversation(data: StartIn, ctx: CtxDep, request: Request) -> St
         entity = await ctx.entity.get(uow)
         # Validate first, count the attempt only when it would create something.
         ctx.conversation_starts.check(client_ip(request))
-        conv, token = await service.start(uow, data, entity, ctx.settings.limits)
+        attended = is_open(entity.office_hours, utcnow()) and await ctx.someone_attends(uow)
+        conv, token = await service.start(
+            uow, data, entity, ctx.settings.limits, channel="chat" if attended else "offline"
+        )
     return StartOut(conversation_id=conv.id, token=token, status=conv.status)
 
 

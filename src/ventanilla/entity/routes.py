@@ -19,7 +19,9 @@ widget_router = APIRouter(prefix="/api/widget", dependencies=[Depends(widget_ori
 admin_router = APIRouter(prefix="/api/admin")
 
 
-def widget_config(entity: EntitySettings, lang: str, ctx_limits: Any) -> dict[str, Any]:
+def widget_config(
+    entity: EntitySettings, lang: str, ctx_limits: Any, agents_available: bool
+) -> dict[str, Any]:
     now = utcnow()
     hours = entity.office_hours
     nxt = next_open(hours, now)
@@ -37,6 +39,7 @@ def widget_config(entity: EntitySettings, lang: str, ctx_limits: Any) -> dict[st
             "summary": summary(hours, lang),
             "next_open": nxt.isoformat().replace("+00:00", "Z") if nxt else None,
         },
+        "availability": {"agents_available": agents_available},
         "privacy_notice": {
             "version": entity.privacy_notice_version,
             "text": entity.privacy_notice_text,
@@ -55,8 +58,9 @@ def widget_config(entity: EntitySettings, lang: str, ctx_limits: Any) -> dict[st
 async def get_widget_config(ctx: CtxDep, lang: LangDep, response: Response) -> dict[str, Any]:
     async with ctx.db.unit() as uow:
         entity = await ctx.entity.get(uow)
-    response.headers["Cache-Control"] = "public, max-age=30"
-    return widget_config(entity, lang, ctx.settings.limits)
+        available = await ctx.someone_attends(uow)
+    response.headers["Cache-Control"] = "no-cache"
+    return widget_config(entity, lang, ctx.settings.limits, available)
 
 
 @admin_router.get("/settings")

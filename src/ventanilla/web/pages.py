@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -149,8 +150,13 @@ async def logout(
     return response
 
 
-async def _console_page(
-    request: Request, lang: str, template: str, active: str, role: str = "agent"
+async def console_page(
+    request: Request,
+    lang: str,
+    template: str,
+    active: str,
+    role: str = "agent",
+    extra: Callable[[Any], Awaitable[dict[str, Any]]] | None = None,
 ) -> Response:
     try:
         user: User = await AgentAuth(role)(request, request.app.state.ctx)
@@ -175,6 +181,8 @@ async def _console_page(
         request_types=[{"code": c, "label": request_type_label(c, lang)} for c in REQUEST_TYPES],
         presence=ctx.presence.effective(user.id, user.presence),
     )
+    if extra is not None:
+        context.update(await extra(ctx))
     return templates.TemplateResponse(request, template, context)
 
 
@@ -186,22 +194,22 @@ async def root(request: Request) -> Response:
 
 @router.get("/console", include_in_schema=False)
 async def workspace(request: Request, lang: LangDep) -> Response:
-    return await _console_page(request, lang, "console/workspace.html", "workspace")
+    return await console_page(request, lang, "console/workspace.html", "workspace")
 
 
 @router.get("/console/history", include_in_schema=False)
 async def history(request: Request, lang: LangDep) -> Response:
-    return await _console_page(request, lang, "console/history.html", "history")
+    return await console_page(request, lang, "console/history.html", "history")
 
 
 @router.get("/console/canned", include_in_schema=False)
 async def canned(request: Request, lang: LangDep) -> Response:
-    return await _console_page(request, lang, "console/canned.html", "canned")
+    return await console_page(request, lang, "console/canned.html", "canned")
 
 
 @router.get("/console/settings", include_in_schema=False)
 async def settings_page(request: Request, lang: LangDep) -> Response:
-    return await _console_page(request, lang, "console/settings.html", "settings", role="admin")
+    return await console_page(request, lang, "console/settings.html", "settings", role="admin")
 
 
 @router.get("/demo", response_class=HTMLResponse, include_in_schema=False)

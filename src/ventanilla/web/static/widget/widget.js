@@ -273,6 +273,10 @@
         ),
         field('type', 'select', { 'data-testid': 'vt-type' }, null, types),
         privWrap,
+        h('div', { class: 'check' }, [
+          (f.optout = h('input', { type: 'checkbox', id: 'vt-optout', name: 'optout', 'data-testid': 'vt-optout' })),
+          h('label', { for: 'vt-optout', text: t('widget.form.transcript_optout') }),
+        ]),
         (formErr = h('p', { class: 'err', role: 'alert' })),
         (startBtn = h('button', { type: 'submit', class: 'primary', 'data-testid': 'vt-start', text: t('widget.form.start') })),
       ]),
@@ -354,6 +358,7 @@
     const oh = cfg.office_hours || {};
     const el = h('p', { class: 'office' });
     if (oh.open_now === false) el.textContent = t('widget.office_closed', { summary: oh.summary || '' });
+    else if ((cfg.availability || {}).agents_available === false) el.textContent = t('widget.nobody_available');
     officeEls.push(el);
     return el;
   }
@@ -477,6 +482,7 @@
       privacy_version: (cfg.privacy_notice || {}).version,
       page_url: location.href,
       lang: cfg.lang || lang,
+      transcript_opt_out: !!f.optout.checked,
     };
     fetch(ORIGIN + '/api/widget/conversations', {
       method: 'POST',
@@ -512,7 +518,31 @@
       : map[e.field];
     if (c === 'privacy_version_outdated') {
       f.privacy.checked = false;
-      loadConfig().then((c2) => {
+      // Opened from an emailed link on the server's own page: the link buys a token for this tab.
+  function standalone(link) {
+    wrap.classList.add('standalone');
+    fetch(ORIGIN + '/api/widget/link', {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/json', 'Accept-Language': cfg.lang || lang },
+      body: JSON.stringify({ link }),
+    })
+      .then((r) => r.json().then((j) => [r.ok, j]))
+      .then(([ok, j]) => {
+        if (ok && j.token) {
+          conv = { id: j.conversation_id, token: j.token };
+          save();
+        }
+        restore();
+        open(true);
+        if (!ok) statusEl.textContent = (j.error || {}).message || t('widget.error.generic');
+      }, () => {
+        open(true);
+        statusEl.textContent = t('widget.error.network');
+      });
+  }
+
+  loadConfig().then((c2) => {
         cfg.privacy_notice = c2.privacy_notice;
         setPrivacy(c2.privacy_notice);
       }, () => {});
@@ -955,6 +985,7 @@
     cfg = c || {};
     M = cfg.messages || {};
     build();
+    if (me.dataset.link) return standalone(me.dataset.link);
     restore();
     if (ss() === '1') open(true);
     // Another tab of the site started or dropped a conversation: follow it.
@@ -982,6 +1013,30 @@
     });
     W.open = () => open();
     W.close = close;
+  }
+
+  // Opened from an emailed link on the server's own page: the link buys a token for this tab.
+  function standalone(link) {
+    wrap.classList.add('standalone');
+    fetch(ORIGIN + '/api/widget/link', {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/json', 'Accept-Language': cfg.lang || lang },
+      body: JSON.stringify({ link }),
+    })
+      .then((r) => r.json().then((j) => [r.ok, j]))
+      .then(([ok, j]) => {
+        if (ok && j.token) {
+          conv = { id: j.conversation_id, token: j.token };
+          save();
+        }
+        restore();
+        open(true);
+        if (!ok) statusEl.textContent = (j.error || {}).message || t('widget.error.generic');
+      }, () => {
+        open(true);
+        statusEl.textContent = t('widget.error.network');
+      });
   }
 
   loadConfig().then(
