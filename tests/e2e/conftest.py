@@ -58,6 +58,9 @@ class GranianServer:
             "VENTANILLA_ENVIRONMENT": "test",
             "VENTANILLA_DEMO": "true",
             "VENTANILLA_REALTIME__HEARTBEAT_SECONDS": "5",
+            "VENTANILLA_MAIL__UNSEEN_DELAY_SECONDS": "1",
+            "VENTANILLA_MAIL__WORKER_INTERVAL_SECONDS": "0.2",
+            "VENTANILLA_MAIL__INBOUND_ADDRESS": "respuesta@correo.canal.test",
         }
         _in_thread(self._prepare)  # Playwright's sync API owns this thread's event loop
         self.proc = subprocess.Popen(
