@@ -518,31 +518,7 @@
       : map[e.field];
     if (c === 'privacy_version_outdated') {
       f.privacy.checked = false;
-      // Opened from an emailed link on the server's own page: the link buys a token for this tab.
-  function standalone(link) {
-    wrap.classList.add('standalone');
-    fetch(ORIGIN + '/api/widget/link', {
-      method: 'POST',
-      credentials: 'omit',
-      headers: { 'Content-Type': 'application/json', 'Accept-Language': cfg.lang || lang },
-      body: JSON.stringify({ link }),
-    })
-      .then((r) => r.json().then((j) => [r.ok, j]))
-      .then(([ok, j]) => {
-        if (ok && j.token) {
-          conv = { id: j.conversation_id, token: j.token };
-          save();
-        }
-        restore();
-        open(true);
-        if (!ok) statusEl.textContent = (j.error || {}).message || t('widget.error.generic');
-      }, () => {
-        open(true);
-        statusEl.textContent = t('widget.error.network');
-      });
-  }
-
-  loadConfig().then((c2) => {
+      loadConfig().then((c2) => {
         cfg.privacy_notice = c2.privacy_notice;
         setPrivacy(c2.privacy_notice);
       }, () => {});
