@@ -27,6 +27,15 @@ TEST_BROKER = os.environ.get("VENTANILLA_TEST_BROKER_URL", "memory://")
 load_all()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests are marked ``e2e`` and run last (they hold an event loop in the main
+    thread while a module runs, which ``asyncio.run`` in other fixtures cannot share)."""
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -22,12 +22,6 @@ CHROMIUM = os.environ.get("VENTANILLA_CHROMIUM", "/usr/bin/chromium")
 AGENT_PASSWORD = "contrasena-segura"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 def _in_thread(fn: Callable[[], None]) -> None:
     errors: list[BaseException] = []
 
@@ -103,8 +97,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GranianServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: Playwright's sync API runs an event loop in this thread while it lives."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: ./dev test installs Debian's chromium")
     with sync_playwright() as p:

@@ -96,8 +96,7 @@ async def login_submit(
     else:
         try:
             ctx.logins.check(f"{client_ip(request)}|{email.strip().lower()}")
-            async with ctx.db.unit() as uow:
-                result = await agents.login(uow, email, password, ctx.settings.session_hours)
+            result = await agents.login(ctx.db, email, password, ctx.settings.session_hours)
         except AppError as exc:
             error_key = f"error.{exc.code}"
             if exc.code == "rate_limited":
