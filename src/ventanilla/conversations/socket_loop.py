@@ -26,7 +26,7 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class FrameError(AppError):
-    pass
+    """A websocket frame the protocol does not allow; answered with an error frame."""
 
 
 def error_frame(exc: AppError, lang: str, client_id: Any = None) -> dict[str, Any]:
@@ -94,7 +94,7 @@ async def serve(
     except TimeoutError:
         await close_with(ws, CLOSE_TIMEOUT, "heartbeat_timeout", lang)
     except (WebSocketDisconnect, RuntimeError):
-        pass
+        log.debug("socket closed by the peer")
     finally:
         pinger.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class PermanentFailure(Exception):
-    pass
+    """The SMTP server refused for good (5xx, bad recipient): do not retry."""
 
 
 class Transport(Protocol):

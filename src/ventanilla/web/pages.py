@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from ventanilla.core.i18n import LANG_TAGS, catalog, translate
 from ventanilla.core.security import new_token, same
 from ventanilla.web.deps import SESSION_COOKIE, AgentAuth, CtxDep, LangDep, client_ip
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LOGIN_CSRF_COOKIE = "vt_login_csrf"
@@ -143,7 +145,7 @@ async def logout(
                 return Response(status_code=403)
             await agents.logout(uow, token)
     except AppError:
-        pass
+        log.debug("logout without a valid session")  # already logged out: just clear the cookie
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
