@@ -19,10 +19,11 @@ Frame = dict[str, Any]
 TIMEOUT = 5.0
 
 
-async def seed_demo(database_url: str, base_url: str) -> None:
+async def seed_demo(database_url: str, base_url: str, knowledge_base: bool = False) -> None:
+    """The demo data; without the knowledge base unless asked (the assistant stays out)."""
     db = Database(database_url)
     try:
-        await seed(db, base_url)
+        await seed(db, base_url, knowledge_base=knowledge_base)
     finally:
         await db.dispose()
 

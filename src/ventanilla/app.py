@@ -26,6 +26,7 @@ from ventanilla.entity.routes import widget_router as widget_config_router
 from ventanilla.notifications.routes import link_router
 from ventanilla.notifications.routes import router as mail_router
 from ventanilla.notifications.worker import MailWorker
+from ventanilla.kb.routes import router as kb_router
 from ventanilla.settings import Settings
 from ventanilla.web.origins import cors_headers
 from ventanilla.web.pages import STATIC
@@ -75,6 +76,7 @@ def create_app(
         admin_router,
         mail_router,
         link_router,
+        kb_router,
         sockets_router,
     ):
         app.include_router(router)

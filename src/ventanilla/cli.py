@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ventanilla.kb.cli import kb_app
 from ventanilla.settings import Settings
 
 app = typer.Typer(help="Ventanilla: chat de atención a la ciudadanía.", no_args_is_help=True)
@@ -19,6 +20,7 @@ mail_app = typer.Typer(help="Correo: envío de la bandeja de salida y recepción
 app.add_typer(mail_app, name="mail")
 cases_app = typer.Typer(help="PQRSD: términos legales en días hábiles.")
 app.add_typer(cases_app, name="cases")
+app.add_typer(kb_app, name="kb")
 
 
 def _settings() -> Settings:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ventanilla.agents import repository as agents_repository
+from ventanilla.assistant.runtime import AssistantRuntime
 from ventanilla.conversations.hub import Hub
 from ventanilla.core.broker import create_broker
 from ventanilla.core.db import Database, UnitOfWork
@@ -50,6 +51,7 @@ class Context:
     citizen_messages: RateLimiter
     conversation_starts: RateLimiter
     logins: RateLimiter
+    assistant: AssistantRuntime
     mail_worker: MailWorker | None = None
 
     async def someone_attends(self, uow: UnitOfWork) -> bool:
@@ -78,6 +80,7 @@ class Context:
             ),
             conversation_starts=RateLimiter(limits.conversations_per_ip_per_hour, 3600),
             logins=RateLimiter(limits.logins_per_window, limits.login_window_seconds),
+            assistant=AssistantRuntime(settings),
         )
 
     @property

@@ -5,14 +5,22 @@ Idempotent: running the demo twice keeps what is there. Marked as example data.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from ventanilla.agents import repository as users
 from ventanilla.agents import service as agents
 from ventanilla.canned import repository as canned_repo
 from ventanilla.canned import service as canned
 from ventanilla.canned.schemas import CannedIn
-from ventanilla.core.db import Database
+from ventanilla.core.db import Database, UnitOfWork
 from ventanilla.entity import repository as entity_repo
 from ventanilla.entity.service import EntityService
+from ventanilla.kb import repository as kb_repo
+from ventanilla.kb import service as kb
+
+DEMO_KB = Path(__file__).parent / "kb" / "data" / "canal_capital.yaml"
+DEMO_CASES = DEMO_KB.with_name("canal_capital_cases.csv")
 
 DEMO_AGENT = {"email": "agente@demo.ventanilla.co", "password": "demo-agente-2026"}
 DEMO_ADMIN = {"email": "admin@demo.ventanilla.co", "password": "demo-admin-2026"}
@@ -68,7 +76,9 @@ CANNED = [
 ]
 
 
-async def seed(db: Database, base_url: str) -> None:
+async def seed(db: Database, base_url: str, *, knowledge_base: bool = True) -> None:
+    """Entity, accounts and canned responses; and (``knowledge_base``) the demo knowledge base
+    with its calibration, so the assistant answers frequent questions."""
     async with db.unit() as uow:
         if await entity_repo.load(uow.session) is None:
             await EntityService().update(
@@ -109,3 +119,14 @@ async def seed(db: Database, base_url: str) -> None:
                     CannedIn(shortcut=shortcut, title=title, body=body, category=category),
                     None,
                 )
+        if knowledge_base and not await kb_repo.all_(uow.session):
+            await load_demo_kb(uow)
+
+
+async def load_demo_kb(uow: UnitOfWork) -> None:
+    from ventanilla.kb.cli import calibration_path
+    from ventanilla.kb.files import read_file
+
+    path = calibration_path(DEMO_KB)
+    calibration = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    await kb.import_items(uow, read_file(DEMO_KB), actor=(None, "demo"), calibration=calibration)

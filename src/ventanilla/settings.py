@@ -69,6 +69,13 @@ class MailSettings(BaseModel):
     worker: bool = True  # run the outbox sender and the unseen-message scan in this process
 
 
+class AssistantSettings(BaseModel):
+    """The assistant (issue 3): where embeddings are cached; off switch for the whole server."""
+
+    enabled: bool = True
+    cache_dir: Path | None = None  # default: <data_dir>/cache
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VENTANILLA_", env_nested_delimiter="__", extra="ignore"
@@ -86,6 +93,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = LimitsSettings()
     realtime: RealtimeSettings = RealtimeSettings()
     mail: MailSettings = MailSettings()
+    assistant: AssistantSettings = AssistantSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

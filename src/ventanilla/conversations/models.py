@@ -22,7 +22,7 @@ from ventanilla.core.db import Base, UTCDateTime, utcnow
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so it autoincrements) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-STATUSES = ("waiting", "active", "closed")
+STATUSES = ("assistant", "waiting", "active", "closed")
 
 
 class Conversation(Base):

@@ -42,8 +42,10 @@ async def start(
     limits: LimitsSettings,
     *,
     channel: str = "chat",
+    status: str = "waiting",
 ) -> tuple[Conversation, str]:
-    """Create a waiting conversation from the pre-chat form; returns it and its token."""
+    """Create a conversation from the pre-chat form; returns it and its token. It waits in the
+    agents' queue, or (``status="assistant"``) is attended by the assistant first."""
     name = clean_text(data.name, field="name", max_chars=limits.name_max_chars, multiline=False)
     try:
         email = validate_email(data.email.strip(), check_deliverability=False).normalized
@@ -65,7 +67,7 @@ async def start(
     conv = Conversation(
         id="c_" + new_token(12),
         token_digest=token_digest(token),
-        status="waiting",
+        status=status,
         citizen_name=name,
         citizen_email=email,
         request_type=data.request_type,
@@ -79,9 +81,10 @@ async def start(
     )
     uow.session.add(conv)
     await uow.session.flush()
-    uow.publish(
-        AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
-    )
+    if status == "waiting":
+        uow.publish(
+            AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
+        )
     return conv, token
 
 
@@ -161,6 +164,51 @@ async def _append(
     if not internal:
         uow.publish(citizen_channel(conv.id), frame, seq=ev.seq)
     return ev
+
+
+# ---- used by the assistant (issue 3) --------------------------------------------------------
+
+
+async def append_event(
+    uow: UnitOfWork,
+    conversation_id: str,
+    *,
+    kind: str,
+    author: Author,
+    body: str = "",
+    client_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event | None:
+    """Add an event to an open conversation (None if it is closed); e.g. an automatic answer."""
+    conv = await repository.lock(uow.session, conversation_id)
+    if conv is None:
+        raise NotFound()
+    if conv.status == "closed":
+        return None
+    if client_id is not None:
+        existing = await repository.event_by_client_id(uow.session, conv.id, client_id)
+        if existing is not None:
+            return existing
+    return await _append(
+        uow, conv, kind=kind, author=author, body=body, client_id=client_id, data=data
+    )
+
+
+async def hand_over(
+    uow: UnitOfWork, conversation_id: str, *, author: Author, body: str, reason: str
+) -> Conversation | None:
+    """Move a conversation from the assistant to the agents' queue (None if not with it)."""
+    conv = await repository.lock(uow.session, conversation_id)
+    if conv is None:
+        raise NotFound()
+    if conv.status != "assistant":
+        return None
+    conv.status = "waiting"
+    await _append(uow, conv, kind="handover", author=author, body=body, data={"reason": reason})
+    uow.publish(
+        AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
+    )
+    return conv
 
 
 async def post_message(

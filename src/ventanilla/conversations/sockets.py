@@ -10,6 +10,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from ventanilla.agents import service as agents
 from ventanilla.agents.models import User
+from ventanilla.assistant import flow as assistant
 from ventanilla.context import Context
 from ventanilla.conversations import repository, service
 from ventanilla.conversations.frames import (
@@ -123,7 +124,7 @@ async def widget_socket(ws: WebSocket) -> None:
         client_id, body = _str(frame, "client_id"), _str(frame, "body")
         ctx.citizen_messages.check(conv_id)
         async with ctx.db.unit() as uow:
-            ev, _ = await service.post_message(
+            ev, created = await service.post_message(
                 uow,
                 conv_id,
                 author=citizen,
@@ -140,6 +141,8 @@ async def widget_socket(ws: WebSocket) -> None:
                 "created_at": event_frame(ev)["created_at"],
             }
         )
+        if created:
+            assistant.after_citizen_message(ctx, conv_id, ev.body)
 
     async def on_typing(frame: dict[str, Any]) -> None:
         await _typing(
@@ -163,6 +166,7 @@ async def widget_socket(ws: WebSocket) -> None:
         "seen": on_seen,
         "resume": on_resume,
         "end": on_end,
+        **assistant.widget_handlers(ctx, conv_id, citizen),
     }
     try:
         await serve(ws, ctx, conn, handlers, lang)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
+from ventanilla.assistant import flow as assistant
 from ventanilla.conversations import repository, service
 from ventanilla.conversations.frames import citizen_view, event_frame
 from ventanilla.conversations.schemas import StartIn, StartOut
@@ -30,9 +31,17 @@ async def start_conversation(data: StartIn, ctx: CtxDep, request: Request) -> St
         # Validate first, count the attempt only when it would create something.
         ctx.conversation_starts.check(client_ip(request))
         attended = is_open(entity.office_hours, utcnow()) and await ctx.someone_attends(uow)
+        status = "assistant" if await assistant.accepting(ctx, uow, entity) else "waiting"
         conv, token = await service.start(
-            uow, data, entity, ctx.settings.limits, channel="chat" if attended else "offline"
+            uow,
+            data,
+            entity,
+            ctx.settings.limits,
+            channel="chat" if attended else "offline",
+            status=status,
         )
+    if status == "assistant":
+        assistant.warm(ctx)
     return StartOut(conversation_id=conv.id, token=token, status=conv.status)
 
 

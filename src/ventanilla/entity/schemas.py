@@ -93,6 +93,7 @@ class EntitySettings(BaseModel):
     privacy_notice_version: str = Field("1", min_length=1, max_length=40)
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
     office_hours: OfficeHours = Field(default_factory=OfficeHours)
+    assistant_enabled: bool = True  # answers from the knowledge base when it has entries
 
     @field_validator("primary_color", "text_on_primary")
     @classmethod

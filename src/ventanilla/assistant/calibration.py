@@ -1,0 +1,207 @@
+"""Calibration and evaluation of the engines on a CSV of cases (``question,expected``).
+
+Calibration fits, per engine, the weights of the confidence model (logistic regression: is the
+best entry the right one?) and picks two thresholds: answer automatically at or above
+``answer`` (the lowest value that keeps wrong automatic answers at or under the target share of
+all cases), offer choices at or above ``choices`` (while out-of-scope messages still go to a
+person). Evaluation never calibrates on the cases it scores unless told to split them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ventanilla.assistant.engine import (
+    ENGINES,
+    EngineKind,
+    EngineParams,
+    Index,
+    Scored,
+    confidence,
+    decide,
+)
+from ventanilla.kb.files import KbFileError
+
+MAX_OOS_LEAK = 0.05  # share of out-of-scope cases that may get choices instead of a person
+
+
+@dataclass(frozen=True)
+class Case:
+    question: str
+    expected: str | None
+
+
+def read_cases(path: str | Path, known_ids: set[str]) -> list[Case]:
+    name = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except OSError:
+        raise KbFileError("kb_file_unreadable", file=name) from None
+    except UnicodeDecodeError:
+        raise KbFileError("kb_file_encoding", file=name) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is None or not {"question", "expected"} <= set(reader.fieldnames):
+        raise KbFileError("kb_cases_header", file=name, field="question,expected")
+    cases = []
+    for pos, row in enumerate(reader, start=2):
+        question = (row.get("question") or "").strip()
+        expected = (row.get("expected") or "").strip() or None
+        if not question:
+            raise KbFileError("kb_field_empty", file=name, entry=f"#{pos}", field="question")
+        if expected is not None and expected not in known_ids:
+            raise KbFileError("kb_cases_unknown_id", file=name, entry=f"#{pos}", field="expected")
+        cases.append(Case(question, expected))
+    if not cases:
+        raise KbFileError("kb_file_empty", file=name)
+    return cases
+
+
+def split(cases: Sequence[Case], fraction: float, seed: int = 13) -> tuple[list[Case], list[Case]]:
+    """(calibration part, held-out part), stratified by in/out of scope, deterministic."""
+    rng = random.Random(seed)  # noqa: S311 (a reproducible split, not a secret)
+    cal: list[Case] = []
+    held: list[Case] = []
+    for group in ([c for c in cases if c.expected], [c for c in cases if not c.expected]):
+        shuffled = list(group)
+        rng.shuffle(shuffled)
+        cut = round(len(shuffled) * fraction)
+        cal += shuffled[:cut]
+        held += shuffled[cut:]
+    return cal, held
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+    return out
+
+
+def fit_weights(features: np.ndarray, labels: np.ndarray, l2: float = 0.01) -> list[float]:
+    """Logistic regression by gradient descent on standardised features; raw-scale weights."""
+    mu = features.mean(axis=0)
+    sd = features.std(axis=0)
+    sd[sd < 1e-6] = 1.0
+    x = np.hstack([np.ones((len(features), 1)), (features - mu) / sd])
+    w = np.zeros(x.shape[1])
+    for _ in range(4000):
+        grad = x.T @ (_sigmoid(x @ w) - labels) / len(x)
+        grad[1:] += l2 * w[1:]
+        w -= 0.5 * grad
+    raw = w[1:] / sd
+    return [float(w[0] - np.sum(raw * mu)), *(float(v) for v in raw)]
+
+
+def pick_thresholds(
+    conf: np.ndarray, correct: np.ndarray, oos: np.ndarray, target: float
+) -> tuple[float, float]:
+    n = len(conf)
+    order = np.argsort(-conf, kind="stable")
+    answer = 1.01
+    wrong = 0
+    for rank, i in enumerate(order):
+        wrong += int(not correct[i])
+        last = rank == n - 1 or conf[order[rank + 1]] < conf[i]
+        if not last:
+            continue
+        if wrong > target * n:
+            break
+        below = conf[order[rank + 1]] if rank + 1 < n else 0.0
+        answer = float((conf[i] + below) / 2)
+    oos_conf = np.sort(conf[oos])[::-1]
+    allowed = math.floor(MAX_OOS_LEAK * len(oos_conf))
+    floor = float(oos_conf[allowed]) + 1e-6 if allowed < len(oos_conf) else 0.05
+    return answer, min(answer, max(0.05, floor))
+
+
+def _score(index: Index, cases: Sequence[Case], kind: EngineKind) -> list[Scored]:
+    return [index.features(c.question, kind) for c in cases]
+
+
+def _correct(index: Index, scored: Sequence[Scored], cases: Sequence[Case]) -> np.ndarray:
+    return np.array(
+        [
+            bool(s.ranking) and index.ids[s.ranking[0]] == c.expected
+            for s, c in zip(scored, cases, strict=True)
+        ]
+    )
+
+
+def calibrate_engine(
+    index: Index, cases: Sequence[Case], kind: EngineKind, target: float
+) -> EngineParams:
+    scored = _score(index, cases, kind)
+    correct = _correct(index, scored, cases)
+    feats = np.array([s.features for s in scored], dtype=np.float64)
+    weights = fit_weights(feats, correct.astype(np.float64))
+    conf = np.array([confidence(s.features, weights) for s in scored])
+    oos = np.array([c.expected is None for c in cases])
+    answer, choices = pick_thresholds(conf, correct, oos, target)
+    return EngineParams(weights, round(answer, 6), round(choices, 6))
+
+
+def calibrate(
+    index: Index, cases: Sequence[Case], target: float, engines: Sequence[EngineKind] = ENGINES
+) -> dict[str, Any]:
+    return {
+        "target": target,
+        "cases": len(cases),
+        "engines": {k: calibrate_engine(index, cases, k, target).to_json() for k in engines},
+    }
+
+
+def params_from(calibration: dict[str, Any] | None, kind: EngineKind) -> EngineParams:
+    data = ((calibration or {}).get("engines") or {}).get(kind)
+    if not data:
+        return EngineParams.default(kind)
+    return EngineParams(
+        [float(w) for w in data["weights"]], float(data["answer"]), float(data["choices"])
+    )
+
+
+def evaluate(
+    index: Index, cases: Sequence[Case], params: EngineParams, kind: EngineKind
+) -> dict[str, Any]:
+    in_scope = [c for c in cases if c.expected]
+    n_in, n_out = len(in_scope), len(cases) - len(in_scope)
+    hits = wrong = abstained = choices = choice_hits = 0
+    times: list[float] = []
+    for case in cases:
+        t0 = time.perf_counter()
+        s = decide(index, case.question, kind, params)
+        times.append((time.perf_counter() - t0) * 1000)
+        top = index.ids[s.ranking[0]] if s.ranking else None
+        if s.decision == "answer":
+            if top == case.expected:
+                hits += 1
+            else:
+                wrong += 1
+        elif s.decision == "choices":
+            choices += 1
+            offered = {index.ids[i] for i in s.ranking}
+            choice_hits += int(case.expected in offered)
+        elif case.expected is None:
+            abstained += 1
+    ms = np.array(times)
+    return {
+        "engine": kind,
+        "cases": len(cases),
+        "in_scope": n_in,
+        "out_of_scope": n_out,
+        "top1_accuracy": round(hits / n_in, 4) if n_in else None,
+        "wrong_answer_rate": round(wrong / len(cases), 4) if cases else None,
+        "abstain_rate_out_of_scope": round(abstained / n_out, 4) if n_out else None,
+        "choices_rate": round(choices / len(cases), 4) if cases else None,
+        "choices_containing_expected": choice_hits,
+        "thresholds": {"answer": params.answer, "choices": params.choices},
+        "p50_ms": round(float(np.percentile(ms, 50)), 2) if len(ms) else None,
+        "p99_ms": round(float(np.percentile(ms, 99)), 2) if len(ms) else None,
+    }

@@ -1,0 +1,55 @@
+"""Messages that are not questions for the knowledge base: small talk and requests for a person."""
+
+from __future__ import annotations
+
+import re
+
+from ventanilla.assistant.normalize import fold
+
+_HUMAN = re.compile(
+    r"\b(asesor|asesora|asesores|humano|humana|operador|operadora|agente|funcionari[oa]"
+    r"|persona real|una persona|con alguien|con una persona|con un humano|alguien de carne"
+    r"|atencion personalizada|hablar con (alguien|una|un|el|la|ustedes)"
+    r"|no (soy|eres|es) (un )?(robot|bot|maquina)|eres (un )?(robot|bot)"
+    r"|no quiero (un )?(robot|bot))\b"
+)
+
+_GREETING = (
+    r"(hola+|holi|ola|buen(os|as)?( dias?| tardes?| noches?)?|saludos|que tal|hey|alo|buen dia)"
+)
+_THANKS = r"(muchas |mil |muchisimas )?(gracias|grax|thanks|le agradezco|muy amable|que amable)"
+_BYE = r"(chao|chau|adios|hasta (luego|pronto|manana)|nos vemos|bye|feliz (dia|tarde|noche))"
+_FILLER = r"(y|muy|senor|senora|sr|sra|amigo|amiga|veci|mi|por favor|pues|ok|listo|vale|bueno|todo)"
+
+
+def _only(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"^(({pattern}|{_FILLER})\s*)+$")
+
+
+_ONLY_GREETING = _only(_GREETING + r"|como (esta|estas|estan|le va)")
+_ONLY_THANKS = _only(_THANKS + "|" + _BYE + r"|eso era todo|era todo|perfecto|excelente")
+_ONLY_BYE = _only(_BYE)
+_LEADING_GREETING = re.compile(rf"^({_GREETING}\s*)+")
+
+
+def wants_person(text: str) -> bool:
+    return bool(_HUMAN.search(fold(text)))
+
+
+def small_talk(text: str) -> str | None:
+    """'greeting', 'thanks' or 'goodbye' when the whole message is just that, else None."""
+    folded = fold(text)
+    if not folded:
+        return None
+    if _ONLY_BYE.match(folded):
+        return "goodbye"
+    if _ONLY_THANKS.match(folded):
+        return "thanks"
+    if _ONLY_GREETING.match(folded):
+        return "greeting"
+    return None
+
+
+def strip_greeting(text: str) -> str:
+    """'hola buenas, a que hora...' -> 'a que hora...' (folded)."""
+    return _LEADING_GREETING.sub("", fold(text)).strip()

