@@ -1,0 +1,141 @@
+"""The assistant in a live conversation, over the real websocket protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.clients import Agent, Citizen, create_user, seed_demo
+from tests.conftest import LiveServer
+
+SLOW = 60.0  # the first answer may build the engine (embeddings) in a cold cache
+
+
+async def _setup(server: LiveServer) -> tuple[Citizen, Agent]:
+    await seed_demo(server.settings.database_url, server.url, knowledge_base=True)
+    await create_user(server.settings.database_url, "ana@entidad.gov.co")
+    citizen, agent = Citizen(server.url), Agent(server.url)
+    assert (await agent.login("ana@entidad.gov.co")).status_code == 303
+    return citizen, agent
+
+
+def _assistant(f: dict[str, Any]) -> bool:
+    return f.get("type") == "event" and f["author"]["role"] == "assistant"
+
+
+async def _bot(citizen: Citizen, timeout: float = SLOW) -> dict[str, Any]:
+    assert citizen.socket
+    return await citizen.socket.expect(_assistant, timeout)
+
+
+async def test_answer_then_no_hands_over_and_agent_sees_the_exchange(server: LiveServer) -> None:
+    citizen, agent = await _setup(server)
+    await agent.connect()
+    r = await citizen.start()
+    assert r.status_code == 201 and r.json()["status"] == "assistant"
+    assert agent.socket
+    await agent.socket.nothing(lambda f: f.get("type") == "queue", 0.5)  # not in the queue yet
+    welcome = await citizen.connect()
+    assert welcome["conversation"]["status"] == "assistant"
+
+    await citizen.say("Hola, buenas tardes")
+    greeting = await _bot(citizen)
+    assert greeting["data"]["small_talk"] == "greeting"
+    assert "entry_id" not in greeting["data"]
+
+    await citizen.say("¿dónde puedo consultar la programación del canal?")
+    answer = await _bot(citizen)
+    assert answer["kind"] == "message"
+    assert answer["data"]["automatic"] is True
+    assert answer["data"]["entry_id"] == "programacion"
+    assert answer["data"]["ask_feedback"] is True
+    assert 0 < answer["data"]["confidence"] <= 1
+    assert "programación" in answer["body"]
+    assert answer["author"]["name"] == "Asistente virtual"
+
+    assert citizen.socket
+    await citizen.socket.send({"type": "feedback", "seq": answer["seq"], "helpful": False})
+    fb = await citizen.event(kind="feedback")
+    assert fb["data"] == {"seq": answer["seq"], "helpful": False, "entry_id": "programacion"}
+    handover = await citizen.event(kind="handover")
+    assert handover["data"]["reason"] == "not_helpful"
+    queued = await agent.socket.expect_type("queue", action="added")
+    assert queued["conversation"]["id"] == citizen.conversation_id
+    assert queued["conversation"]["status"] == "waiting"
+
+    # A second "No" for the same answer changes nothing.
+    await citizen.socket.send({"type": "feedback", "seq": answer["seq"], "helpful": False})
+    await citizen.socket.nothing(lambda f: f.get("kind") == "handover", 0.5)
+
+    taken = await agent.post(f"/api/agent/conversations/{citizen.conversation_id}/take")
+    assert taken.status_code == 200, taken.text
+    await agent.subscribe(citizen.conversation_id)
+    seen = [await agent.socket.expect_type("event", seq=s) for s in range(1, handover["seq"] + 1)]
+    kinds = [(e["kind"], e["author"]["role"]) for e in seen]
+    assert ("message", "assistant") in kinds and ("handover", "assistant") in kinds
+    assert any(e["data"].get("entry_id") == "programacion" for e in seen)
+    await citizen.close()
+    await agent.close()
+
+
+async def test_asking_for_a_person_hands_over_at_once(server: LiveServer) -> None:
+    citizen, agent = await _setup(server)
+    await agent.connect()
+    await citizen.start()
+    await citizen.connect()
+    await citizen.say("necesito hablar con un asesor por favor")
+    handover = await citizen.event(kind="handover")
+    assert handover["data"]["reason"] == "requested"
+    assert agent.socket
+    await agent.socket.expect_type("queue", action="added")
+    detail = await agent.http.get(f"/api/agent/conversations/{citizen.conversation_id}")
+    assert detail.json()["conversation"]["status"] == "waiting"
+    await citizen.close()
+    await agent.close()
+
+
+async def test_person_button_and_thanks(server: LiveServer) -> None:
+    citizen, agent = await _setup(server)
+    await citizen.start()
+    await citizen.connect()
+    await citizen.say("muchas gracias")
+    thanks = await _bot(citizen)
+    assert thanks["data"]["small_talk"] == "thanks"
+    assert citizen.socket
+    await citizen.socket.send({"type": "human"})
+    handover = await citizen.event(kind="handover")
+    assert handover["data"]["reason"] == "requested"
+    await citizen.close()
+    await agent.close()
+
+
+async def test_out_of_scope_goes_to_a_person_and_is_collected(server: LiveServer) -> None:
+    citizen, agent = await _setup(server)
+    await create_user(server.settings.database_url, "sup@entidad.gov.co", role="supervisor")
+    sup = Agent(server.url)
+    assert (await sup.login("sup@entidad.gov.co")).status_code == 303
+    await citizen.start()
+    await citizen.connect()
+    await citizen.say("como saco el pasaporte para viajar a españa")
+    handover = await citizen.event(kind="handover", timeout=SLOW)
+    assert handover["data"]["reason"] == "not_confident"
+    groups = (await sup.http.get("/api/kb/unanswered")).json()
+    assert groups[0]["count"] == 1 and "pasaporte" in groups[0]["example"]
+    await citizen.close()
+    await agent.close()
+    await sup.close()
+
+
+async def test_choices_and_bad_frames(server: LiveServer) -> None:
+    citizen, agent = await _setup(server)
+    await citizen.start()
+    await citizen.connect()
+    assert citizen.socket
+    await citizen.socket.send({"type": "feedback", "seq": 99, "helpful": True})
+    err = await citizen.socket.expect_type("error")
+    assert err["code"] == "feedback_invalid"
+    await citizen.socket.send({"type": "feedback", "seq": 1, "helpful": "no"})
+    assert (await citizen.socket.expect_type("error"))["code"] == "frame_invalid"
+    await citizen.socket.send({"type": "choose", "entry_id": "programacion"})
+    assert (await citizen.socket.expect_type("error"))["code"] == "choice_invalid"
+    await citizen.close()
+    await agent.close()
