@@ -40,6 +40,12 @@ function systemText(ev) {
       return t('console.event.joined', { name: data.agent_name || name });
     case 'transferred':
       return t('console.event.transferred', { from: data.from_name || name, to: data.to_name || '' });
+    case 'handover':
+      return t('console.event.handover', { reason: t(`console.event.handover.${data.reason || 'requested'}`) });
+    case 'choices':
+      return t('console.event.choices', { options: (data.options || []).map((o) => o.question).join(' · ') });
+    case 'feedback':
+      return t(data.helpful ? 'console.event.feedback_yes' : 'console.event.feedback_no');
     case 'closed':
       return data.by === 'citizen'
         ? t('console.event.closed_by_citizen')
@@ -47,6 +53,12 @@ function systemText(ev) {
     default:
       return t('console.event.other', { kind: ev.kind || '' });
   }
+}
+
+function automaticLabel(data) {
+  if (!data.entry_id) return t('console.msg.automatic');
+  const confidence = typeof data.confidence === 'number' ? data.confidence.toFixed(2) : '-';
+  return t('console.msg.automatic_detail', { entry: data.entry_id, confidence });
 }
 
 /** One event as a DOM node (data-testid="msg"). */
@@ -64,6 +76,7 @@ export function eventNode(ev, { citizenSeenSeq = 0 } = {}) {
         el('span', { class: 'msg-author' }, (ev.author && ev.author.name) || t(`console.role.${role}`)),
         ' ', timeNode(ev.created_at)),
       isNote ? el('p', { class: 'msg-note-label' }, t('console.msg.note_label')) : null,
+      role === 'assistant' ? el('p', { class: 'msg-auto-label', 'data-testid': 'msg-automatic' }, automaticLabel(ev.data || {})) : null,
       el('p', { class: 'msg-body' }, ev.body || ''),
       role === 'agent' && !isNote ? stateNode(state) : null);
     return node;

@@ -55,7 +55,8 @@
   let busy = false;
   let root, wrap, launcher, badge, badgeNum, badgeSr, panel, sub, endBtn, statusEl, noticeEl;
   let formView, formErr, startBtn, privText, privLink, privWrap;
-  let chatView, waitEl, log, typingEl, confirmEl, confirmQ, closedEl, newBtn, composer, input, counter;
+  let chatView, waitEl, log, typingEl, confirmEl, confirmQ, closedEl, newBtn, composer, input, counter, humanEl;
+  const fbBoxes = {}; // seq of an automatic answer -> its "did it help?" buttons
   const officeEls = [];
   const f = {};
   const errs = {};
@@ -307,6 +308,9 @@
         h('p', { text: t('widget.closed') }),
         (newBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'vt-new', text: t('widget.new'), onclick: newConversation })),
       ])),
+      (humanEl = h('div', { class: 'human', hidden: true }, [
+        h('button', { type: 'button', class: 'secondary', 'data-testid': 'vt-human', text: t('widget.assistant.person'), onclick: askHuman }),
+      ])),
       (composer = h('form', { class: 'composer', onsubmit: (e) => (e.preventDefault(), sendInput()) }, [
         h('label', { for: 'vt-input', class: 'sr', text: t('widget.input_label') }),
         (input = h('textarea', {
@@ -367,7 +371,12 @@
     privText.scrollTop = 0;
   }
   function setSub() {
-    sub.textContent = status === 'active' && agentName ? t('widget.attended_by', { name: agentName }) : (cfg.entity || {}).name || '';
+    sub.textContent =
+      status === 'active' && agentName
+        ? t('widget.attended_by', { name: agentName })
+        : status === 'assistant'
+        ? t('widget.assistant.attending')
+        : (cfg.entity || {}).name || '';
   }
   function notice(msg, keep) {
     noticeEl.textContent = msg || '';
@@ -424,6 +433,7 @@
     const closed = s === 'closed';
     const a = inside();
     waitEl.hidden = s !== 'waiting';
+    humanEl.hidden = s !== 'assistant';
     composer.hidden = closed;
     closedEl.hidden = !closed;
     endBtn.hidden = closed || !conv;
@@ -583,6 +593,7 @@
   function msgEl(role, name, body, at) {
     const meta = h('p', { class: 'meta' }, [
       h('span', { class: 'who', text: name }),
+      role === 'assistant' && h('span', { class: 'auto', 'data-testid': 'vt-auto', text: ' · ' + t('widget.assistant.automatic') }),
       ' · ',
       h('time', { datetime: at || null, text: hhmm(at) }),
       role === 'citizen' && h('span', { class: 'st' }),
@@ -656,13 +667,30 @@
         } else setSeq(el, ev.seq, ev.created_at);
         ownState(el);
       } else {
-        const el = msgEl('agent', a.name || agentName || t('widget.agent'), ev.body, ev.created_at);
+        const bot = a.role === 'assistant';
+        const el = msgEl(bot ? 'assistant' : 'agent', a.name || agentName || t('widget.agent'), ev.body, ev.created_at);
+        if (bot && data.ask_feedback) el.appendChild((fbBoxes[ev.seq] = feedbackEl(ev.seq)));
         setSeq(el, ev.seq);
         place(el, ev.seq);
         maxAgentSeq = Math.max(maxAgentSeq, ev.seq);
         if (live) showTyping(false);
         if (ev.seq > seenSent && !(isOpen && d.visibilityState === 'visible')) setUnread(unread + 1);
       }
+    } else if (ev.kind === 'choices') {
+      const el = msgEl('assistant', a.name || '', ev.body, ev.created_at);
+      el.appendChild(choicesEl(data.options || []));
+      setSeq(el, ev.seq);
+      place(el, ev.seq);
+    } else if (ev.kind === 'feedback') {
+      const box = fbBoxes[data.seq];
+      if (box) box.remove();
+      note(ev.seq, t(data.helpful ? 'widget.event.feedback_yes' : 'widget.event.feedback_no'));
+    } else if (ev.kind === 'handover') {
+      const el = msgEl('assistant', a.name || '', ev.body, ev.created_at);
+      setSeq(el, ev.seq);
+      place(el, ev.seq);
+      note(ev.seq, t('widget.event.handover'));
+      if (live && status === 'assistant') setStatus('waiting');
     } else if (ev.kind === 'joined') {
       const n = data.agent_name || a.name || '';
       note(ev.seq, t('widget.event.joined', { name: n }));
@@ -686,6 +714,39 @@
     save();
     scrollDown(stick);
     scheduleSeen();
+  }
+
+  // ---- assistant: "did it help?", choices, and a person one click away ---------------------------
+  function feedbackEl(seq) {
+    const q = 'vt-fb-' + seq;
+    const answer = (helpful) => {
+      if (send({ type: 'feedback', seq, helpful })) box.querySelectorAll('button').forEach((b) => (b.disabled = true));
+    };
+    const box = h('div', { class: 'fb', role: 'group', 'aria-labelledby': q }, [
+      h('p', { id: q, text: t('widget.assistant.helpful') }),
+      h('div', { class: 'row' }, [
+        h('button', { type: 'button', class: 'secondary', 'data-testid': 'vt-fb-yes', text: t('widget.assistant.yes'), onclick: () => answer(true) }),
+        h('button', { type: 'button', class: 'secondary', 'data-testid': 'vt-fb-no', text: t('widget.assistant.no'), onclick: () => answer(false) }),
+      ]),
+    ]);
+    return box;
+  }
+  function choicesEl(options) {
+    const box = h('div', { class: 'choices row' });
+    const pick = (frame) => {
+      if (send(frame)) box.querySelectorAll('button').forEach((b) => (b.disabled = true));
+    };
+    options.forEach((o) =>
+      box.appendChild(
+        h('button', { type: 'button', class: 'secondary', 'data-testid': 'vt-choice', 'data-entry': o.entry_id, text: o.question, onclick: () => pick({ type: 'choose', entry_id: o.entry_id }) })
+      )
+    );
+    box.appendChild(h('button', { type: 'button', class: 'secondary', 'data-testid': 'vt-choice-none', text: t('widget.assistant.none'), onclick: () => pick({ type: 'human' }) }));
+    return box;
+  }
+  function askHuman() {
+    if (send({ type: 'human' })) humanEl.hidden = true;
+    else notice(t('widget.status.offline'));
   }
 
   function sendInput() {
