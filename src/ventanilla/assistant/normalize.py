@@ -127,7 +127,10 @@ class Speller:
         for w in self.freq:
             if len(w) < 4:
                 continue
-            for key in _deletes(w) | {w}:
+            keys = _deletes(w) | {w}
+            if len(w) >= 8:  # two edits allowed: index the two-letter deletions too
+                keys |= {d2 for d in tuple(keys) for d2 in _deletes(d)}
+            for key in keys:
                 self._index.setdefault(key, set()).add(w)
 
     def correct(self, word: str) -> tuple[str, bool]:
