@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ventanilla.assistant.detect import other_entity
 from ventanilla.assistant.engine import (
     ENGINES,
     EngineKind,
@@ -32,7 +33,7 @@ from ventanilla.assistant.engine import (
 )
 from ventanilla.kb.files import KbFileError
 
-MAX_OOS_LEAK = 0.05  # share of out-of-scope cases that may get choices instead of a person
+MAX_OOS_LEAK = 0.08  # share of out-of-scope cases that may be answered or offered choices
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,14 @@ def fit_weights(features: np.ndarray, labels: np.ndarray, l2: float = 0.01) -> l
 
 
 def pick_thresholds(
-    conf: np.ndarray, correct: np.ndarray, oos: np.ndarray, target: float
+    conf: np.ndarray,
+    correct: np.ndarray,
+    oos: np.ndarray,
+    target: float,
+    oos_total: int | None = None,
 ) -> tuple[float, float]:
+    """(answer, choices) thresholds; ``oos_total`` counts out-of-scope cases handed over by
+    other rules too (they are not in ``conf``)."""
     n = len(conf)
     order = np.argsort(-conf, kind="stable")
     answer = 1.01
@@ -117,13 +124,18 @@ def pick_thresholds(
         below = conf[order[rank + 1]] if rank + 1 < n else 0.0
         answer = float((conf[i] + below) / 2)
     oos_conf = np.sort(conf[oos])[::-1]
-    allowed = math.floor(MAX_OOS_LEAK * len(oos_conf))
+    allowed = math.floor(MAX_OOS_LEAK * (oos_total if oos_total is not None else len(oos_conf)))
     floor = float(oos_conf[allowed]) + 1e-6 if allowed < len(oos_conf) else 0.05
     return answer, min(answer, max(0.05, floor))
 
 
 def _score(index: Index, cases: Sequence[Case], kind: EngineKind) -> list[Scored]:
+    """Features of every case the engine would consider (not those another rule hands over)."""
     return [index.features(c.question, kind) for c in cases]
+
+
+def _considered(cases: Sequence[Case]) -> list[Case]:
+    return [c for c in cases if not other_entity(c.question)]
 
 
 def _correct(index: Index, scored: Sequence[Scored], cases: Sequence[Case]) -> np.ndarray:
@@ -138,13 +150,17 @@ def _correct(index: Index, scored: Sequence[Scored], cases: Sequence[Case]) -> n
 def calibrate_engine(
     index: Index, cases: Sequence[Case], kind: EngineKind, target: float
 ) -> EngineParams:
+    n_all = len(cases)
+    oos_total = sum(1 for c in cases if c.expected is None)
+    cases = _considered(cases)
+    target = target * n_all / max(1, len(cases))  # the target is a share of all cases
     scored = _score(index, cases, kind)
     correct = _correct(index, scored, cases)
     feats = np.array([s.features for s in scored], dtype=np.float64)
     weights = fit_weights(feats, correct.astype(np.float64))
     conf = np.array([confidence(s.features, weights) for s in scored])
     oos = np.array([c.expected is None for c in cases])
-    answer, choices = pick_thresholds(conf, correct, oos, target)
+    answer, choices = pick_thresholds(conf, correct, oos, target, oos_total)
     return EngineParams(weights, round(answer, 6), round(choices, 6))
 
 

@@ -53,3 +53,23 @@ def small_talk(text: str) -> str | None:
 def strip_greeting(text: str) -> str:
     """'hola buenas, a que hora...' -> 'a que hora...' (folded)."""
     return _LEADING_GREETING.sub("", fold(text)).strip()
+
+
+# Other public entities and their procedures: a question about them is not for this knowledge
+# base, however close its wording (e.g. "¿cuánto demora la DIAN en responder?"), so it goes to a
+# person, who can point the citizen to the right entity (Ley 1755 de 2015, art. 21).
+_OTHER = re.compile(
+    r"\b(dian|registraduria|policia|fiscalia|procuraduria|contraloria|personeria|eps|ips"
+    r"|sisben|colpensiones|pension|pensionarme|soat|runt|pasaporte|cedula|licencia de conduccion"
+    r"|pase de conduccion|transmilenio|sitp|icbf|sena|migracion colombia|notaria|catastro"
+    r"|impuesto predial|predial|secretaria de (movilidad|salud|educacion|hacienda)|movilidad"
+    r"|acueducto|enel|codensa|vanti|alcaldia local|concejo|congreso|senado|gobernacion"
+    r"|caracol|rcn|canal uno|senal colombia|rtvc|citytv|netflix|youtube|museo|hospital"
+    r"|cita medica|antecedentes|subsidio|arrendador|vecino)\b"
+)
+
+
+def other_entity(text: str) -> bool:
+    """Does the message name another entity or its procedures (and not this channel)?"""
+    folded = fold(text)
+    return bool(_OTHER.search(folded)) and "canal capital" not in folded

@@ -15,6 +15,7 @@ from typing import Literal
 import bm25s
 import numpy as np
 
+from ventanilla.assistant.detect import other_entity
 from ventanilla.assistant.embeddings import EmbeddingCache, Vectors, embed_query
 from ventanilla.assistant.normalize import Speller, content_words, stem_all, words
 from ventanilla.kb.schemas import KbItem
@@ -147,7 +148,7 @@ def confidence(features: Sequence[float], weights: Sequence[float]) -> float:
 
 def decide(index: Index, text: str, kind: EngineKind, params: EngineParams) -> Scored:
     scored = index.features(text, kind)
-    if not scored.ranking:
+    if not scored.ranking or other_entity(text):
         return scored
     scored.confidence = confidence(scored.features, params.weights)
     if scored.confidence >= params.answer:

@@ -42,6 +42,10 @@ SHORTHAND = {
     "xfa": "favor",
     "xfavor": "favor",
     "porfa": "favor",
+    "porfavor": "favor",
+    "oy": "hoy",
+    "aki": "aqui",
+    "toy": "estoy",
     "plis": "favor",
 }
 
