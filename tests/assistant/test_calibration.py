@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ventanilla.assistant.calibration import Case, fit_weights, pick_thresholds, split
+from ventanilla.assistant.calibration import Case, fit_weights, params_from, pick_thresholds, split
+from ventanilla.assistant.engine import DEFAULT_WEIGHTS, ENGINES, FEATURES
 
 
 def test_answer_threshold_keeps_wrong_answers_under_the_target() -> None:
@@ -51,3 +52,10 @@ def test_split_is_stratified_disjoint_and_deterministic() -> None:
     assert len(cal) + len(held) == 100 and not set(cal) & set(held)
     assert abs(sum(c.expected is None for c in cal) - sum(c.expected is None for c in held)) <= 1
     assert split(cases, 0.5) == (cal, held)
+
+
+def test_default_and_stale_parameters() -> None:
+    for kind in ENGINES:
+        assert len(DEFAULT_WEIGHTS[kind]) == len(FEATURES[kind]) + 1
+        stale = {"engines": {kind: {"weights": [1.0], "answer": 0.1, "choices": 0.1}}}
+        assert params_from(stale, kind).weights == DEFAULT_WEIGHTS[kind]

@@ -24,6 +24,7 @@ import numpy as np
 from ventanilla.assistant.detect import other_entity
 from ventanilla.assistant.engine import (
     ENGINES,
+    FEATURES,
     EngineKind,
     EngineParams,
     Index,
@@ -176,8 +177,8 @@ def calibrate(
 
 def params_from(calibration: dict[str, Any] | None, kind: EngineKind) -> EngineParams:
     data = ((calibration or {}).get("engines") or {}).get(kind)
-    if not data:
-        return EngineParams.default(kind)
+    if not data or len(data.get("weights", ())) != len(FEATURES[kind]) + 1:
+        return EngineParams.default(kind)  # none, or made for other features: recalibrate
     return EngineParams(
         [float(w) for w in data["weights"]], float(data["answer"]), float(data["choices"])
     )

@@ -33,9 +33,10 @@ FEATURES: dict[EngineKind, tuple[str, ...]] = {
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
-    "hybrid": [-16.0, 12.0, 20.0, 3.0, 6.0, 3.0, 1.0],
-    "lexical": [-6.0, 5.0, 6.0, 4.0],
-    "semantic": [-22.0, 24.0, 30.0],
+    # bias first; values close to those fitted on the demo base (kb/data/*.calibration.json)
+    "hybrid": [-38.0, 20.0, 13.5, 2.0, 1.0, 2.0, 0.5, 13.0],
+    "lexical": [-4.3, 6.8, 7.9, 1.4],
+    "semantic": [-46.0, 26.0, 31.5],
 }
 
 
@@ -52,7 +53,7 @@ class EngineParams:
 
     @classmethod
     def default(cls, kind: EngineKind) -> EngineParams:
-        return cls(list(DEFAULT_WEIGHTS[kind]), 0.85, 0.5)
+        return cls(list(DEFAULT_WEIGHTS[kind]), 0.8, 0.6)
 
 
 @dataclass
