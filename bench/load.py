@@ -42,8 +42,10 @@ BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 PASSWORD = "contrasena-segura-bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-TEXT = ("Buenos días, quisiera saber en qué estado está mi solicitud radicada la semana pasada "
-        "y qué documentos me faltan por entregar. Muchas gracias por su atención. ") * 60
+TEXT = (
+    "Buenos días, quisiera saber en qué estado está mi solicitud radicada la semana pasada "
+    "y qué documentos me faltan por entregar. Muchas gracias por su atención. "
+) * 60
 LADDER = "50,100,200,400,800,1600,3200,6400"
 
 
@@ -79,9 +81,14 @@ class Server:
 
     def start(self) -> None:
         with self.log_path.open("wb") as out:
-            self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.cmd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     async def wait_ready(self, url: str, timeout: float = 60.0) -> None:
         assert self.proc is not None
@@ -90,7 +97,8 @@ class Server:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     raise RuntimeError(
-                        f"{self.name} exited ({self.proc.returncode}); see {self.log_path}")
+                        f"{self.name} exited ({self.proc.returncode}); see {self.log_path}"
+                    )
                 with contextlib.suppress(httpx.HTTPError):
                     if (await http.get(url)).status_code == 200:
                         return
@@ -156,11 +164,13 @@ class Server:
             if lines[i].startswith("Traceback"):
                 block = [lines[i - 1]] if i and not lines[i - 1].startswith("Traceback") else []
                 j = i + 1
-                while j < len(lines) and (lines[j].startswith((" ", "Traceback", "\t")) or
-                                          lines[j].startswith(("During handling", "The above"))
-                                          or not lines[j].strip()):
+                while j < len(lines) and (
+                    lines[j].startswith((" ", "Traceback", "\t"))
+                    or lines[j].startswith(("During handling", "The above"))
+                    or not lines[j].strip()
+                ):
                     j += 1
-                block += lines[i:j + 1]
+                block += lines[i : j + 1]
                 final = lines[j] if j < len(lines) else "?"
                 finals[final[:200]] += 1
                 if len(tracebacks) < limit and final[:200] not in {b[-1][:200] for b in tracebacks}:
@@ -173,10 +183,13 @@ class Server:
             elif re.search(r"\b(ERROR|CRITICAL)\b|Exception|WARNING", lines[i]):
                 errors[re.sub(r"\d+", "N", lines[i])[:200]] += 1
             i += 1
-        return {"log": str(self.log_path), "traceback_count": sum(finals.values()),
-                "exceptions": dict(finals.most_common(10)),
-                "error_lines": dict(errors.most_common(10)),
-                "tracebacks": ["\n".join(b[-60:]) for b in tracebacks]}
+        return {
+            "log": str(self.log_path),
+            "traceback_count": sum(finals.values()),
+            "exceptions": dict(finals.most_common(10)),
+            "error_lines": dict(errors.most_common(10)),
+            "tracebacks": ["\n".join(b[-60:]) for b in tracebacks],
+        }
 
 
 def ventanilla_server(args: argparse.Namespace, workdir: Path) -> tuple[Server, str]:
@@ -184,20 +197,31 @@ def ventanilla_server(args: argparse.Namespace, workdir: Path) -> tuple[Server, 
     base = f"http://127.0.0.1:{port}"
     db_url = args.db or f"sqlite+aiosqlite:///{workdir / 'ventanilla.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VENTANILLA_")}
-    env.update({
-        "VENTANILLA_DATABASE_URL": db_url,
-        "VENTANILLA_BROKER_URL": args.broker,
-        "VENTANILLA_BASE_URL": base,
-        "VENTANILLA_SECRET_KEY": "bench-" + uuid.uuid4().hex + uuid.uuid4().hex,
-        "VENTANILLA_LIMITS__CONVERSATIONS_PER_IP_PER_HOUR": "10000000",
-        "VENTANILLA_LIMITS__CITIZEN_MESSAGES_PER_WINDOW": "10000000",
-        "VENTANILLA_LIMITS__LOGINS_PER_WINDOW": "100000",
-    })
+    env.update(
+        {
+            "VENTANILLA_DATABASE_URL": db_url,
+            "VENTANILLA_BROKER_URL": args.broker,
+            "VENTANILLA_BASE_URL": base,
+            "VENTANILLA_SECRET_KEY": "bench-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            "VENTANILLA_LIMITS__CONVERSATIONS_PER_IP_PER_HOUR": "10000000",
+            "VENTANILLA_LIMITS__CITIZEN_MESSAGES_PER_WINDOW": "10000000",
+            "VENTANILLA_LIMITS__LOGINS_PER_WINDOW": "100000",
+        }
+    )
     if args.src:  # a fixed export of the code, ahead of the editable install on sys.path
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(args.src, "src").resolve()),
-                                                          env.get("PYTHONPATH")]))
-    cmd = [str(BIN / "ventanilla"), "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(args.workers)]
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(Path(args.src, "src").resolve()), env.get("PYTHONPATH")])
+        )
+    cmd = [
+        str(BIN / "ventanilla"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+    ]
     server = Server("ventanilla", cmd, env, workdir)
     server.port = port
     return server, db_url
@@ -205,8 +229,14 @@ def ventanilla_server(args: argparse.Namespace, workdir: Path) -> tuple[Server, 
 
 def relay_server(args: argparse.Namespace, workdir: Path) -> Server:
     port = free_port()
-    cmd = [sys.executable, str(BENCH / "relay.py"), "--port", str(port),
-           "--workers", str(args.workers)]
+    cmd = [
+        sys.executable,
+        str(BENCH / "relay.py"),
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+    ]
     if args.relay_echo:
         cmd.append("--echo")
     server = Server("relay", cmd, dict(os.environ), workdir)
@@ -232,8 +262,14 @@ async def create_agents(db_url: str, emails: list[str], max_chats: int) -> None:
     try:
         async with db.unit() as uow:
             for n, email in enumerate(emails):
-                await service.create_user(uow, email=email, name=f"Asesora Bench {n}",
-                                          password=PASSWORD, role="agent", max_chats=max_chats)
+                await service.create_user(
+                    uow,
+                    email=email,
+                    name=f"Asesora Bench {n}",
+                    password=PASSWORD,
+                    role="agent",
+                    max_chats=max_chats,
+                )
     finally:
         await db.dispose()
 
@@ -257,16 +293,24 @@ async def setup_ventanilla(args: argparse.Namespace, base: str, db_url: str) -> 
     log(f"  {n_agents} agents created ({time.monotonic() - t:.1f}s)")
 
     limits = httpx.Limits(max_connections=32)
-    async with httpx.AsyncClient(base_url=base, headers={"Origin": base}, timeout=60,
-                                 limits=limits, trust_env=False) as http:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Origin": base}, timeout=60, limits=limits, trust_env=False
+    ) as http:
         config = (await http.get("/api/widget/config")).json()
 
         async def start(i: int) -> tuple[str, str]:
-            r = await http.post("/api/widget/conversations", json={
-                "name": f"Ciudadana Bench {i}", "email": f"c{i}@example.com",
-                "request_type": "consulta", "privacy_accepted": True,
-                "privacy_version": config["privacy_notice"]["version"],
-                "page_url": f"{base}/contacto", "lang": "es-CO"})
+            r = await http.post(
+                "/api/widget/conversations",
+                json={
+                    "name": f"Ciudadana Bench {i}",
+                    "email": f"c{i}@example.com",
+                    "request_type": "consulta",
+                    "privacy_accepted": True,
+                    "privacy_version": config["privacy_notice"]["version"],
+                    "page_url": f"{base}/contacto",
+                    "lang": "es-CO",
+                },
+            )
             if r.status_code != 201:
                 raise RuntimeError(f"start conversation {i}: {r.status_code} {r.text[:300]}")
             return r.json()["conversation_id"], r.json()["token"]
@@ -281,13 +325,15 @@ async def setup_ventanilla(args: argparse.Namespace, base: str, db_url: str) -> 
     try:
         t = time.monotonic()
         for email in emails:  # argon2 verify blocks the server: one at a time
-            http = httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False,
-                                     trust_env=False)
+            http = httpx.AsyncClient(
+                base_url=base, timeout=60, follow_redirects=False, trust_env=False
+            )
             agents.append(http)
             page = await http.get("/login")
             token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            r = await http.post("/login", data={"email": email, "password": PASSWORD,
-                                                "csrf_token": token})
+            r = await http.post(
+                "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+            )
             if r.status_code != 303:
                 raise RuntimeError(f"login {email}: {r.status_code} {r.text[:300]}")
             csrf.append((await http.get("/api/agent/me")).json()["csrf_token"])
@@ -296,8 +342,11 @@ async def setup_ventanilla(args: argparse.Namespace, base: str, db_url: str) -> 
 
         async def take(i: int) -> None:
             a = i % n_agents
-            r = await agents[a].post(f"/api/agent/conversations/{started[i][0]}/take", json={},
-                                     headers={"X-CSRF-Token": csrf[a]})
+            r = await agents[a].post(
+                f"/api/agent/conversations/{started[i][0]}/take",
+                json={},
+                headers={"X-CSRF-Token": csrf[a]},
+            )
             if r.status_code != 200:
                 raise RuntimeError(f"take {started[i][0]}: {r.status_code} {r.text[:300]}")
 
@@ -324,10 +373,18 @@ def worker_specs(args: argparse.Namespace, plan: dict[str, Any], port: int) -> l
     for p in range(procs):
         mine = [c for c in plan["convs"] if c[3] % procs == p]
         if mine:
-            specs.append({"ws": f"ws://127.0.0.1:{port}", "origin": plan["origin"], "convs": mine,
-                          "cookies": plan["cookies"], "mode": args.agent_sockets,
-                          "body_chars": args.body_chars, "seed": args.seed + p,
-                          "share": len(mine) / len(plan["convs"])})
+            specs.append(
+                {
+                    "ws": f"ws://127.0.0.1:{port}",
+                    "origin": plan["origin"],
+                    "convs": mine,
+                    "cookies": plan["cookies"],
+                    "mode": args.agent_sockets,
+                    "body_chars": args.body_chars,
+                    "seed": args.seed + p,
+                    "share": len(mine) / len(plan["convs"]),
+                }
+            )
     return specs
 
 
@@ -477,9 +534,16 @@ class Worker:
     async def _connect(self, path: str, role: str, cookie: str = "") -> Sock:
         headers = {"Cookie": cookie} if cookie else None
         ws = await websockets.connect(
-            self.spec["ws"] + path, origin=self.spec["origin"], additional_headers=headers,
-            compression=None, ping_interval=None, proxy=None, open_timeout=60, close_timeout=2,
-            max_size=2**22)
+            self.spec["ws"] + path,
+            origin=self.spec["origin"],
+            additional_headers=headers,
+            compression=None,
+            ping_interval=None,
+            proxy=None,
+            open_timeout=60,
+            close_timeout=2,
+            max_size=2**22,
+        )
         sock = Sock(self, role, ws)
         self.socks.append(sock)
         return sock
@@ -494,8 +558,9 @@ class Worker:
         sock = await self._connect("/ws/agent", "agent", self.spec["cookies"][agent])
         await sock.request('{"type":"hello"}')
         for c in convs:
-            sock.send(orjson.dumps({"type": "subscribe", "conversation_id": c[1],
-                                    "last_seq": 0}).decode())
+            sock.send(
+                orjson.dumps({"type": "subscribe", "conversation_id": c[1], "last_seq": 0}).decode()
+            )
         await sock.request('{"type":"ping"}')  # frames are handled in order: all subscribed
         for c in convs:
             self.agent[c[0]] = sock
@@ -514,9 +579,13 @@ class Worker:
         t_agents = time.monotonic() - t
         results += await gather_limited(32, [_capture(self._open_citizen(c)) for c in self.convs])
         failures = Counter(r for r in results if r is not None)
-        return {"sockets": len(self.socks), "failed": sum(failures.values()),
-                "failures": dict(failures.most_common(5)), "seconds": time.monotonic() - t,
-                "agent_seconds": t_agents}
+        return {
+            "sockets": len(self.socks),
+            "failed": sum(failures.values()),
+            "failures": dict(failures.most_common(5)),
+            "seconds": time.monotonic() - t,
+            "agent_seconds": t_agents,
+        }
 
     async def close(self) -> None:
         self.closing = True
@@ -529,8 +598,9 @@ class Worker:
                 task.cancel()
 
     # -- one step of load --------------------------------------------------------------------------
-    async def step(self, no: int, rate: float, t0: float, duration: float,
-                   drain: float) -> dict[str, Any]:
+    async def step(
+        self, no: int, rate: float, t0: float, duration: float, drain: float
+    ) -> dict[str, Any]:
         rate *= self.spec["share"]  # this worker's part of the total offered rate
         convs = [c for c in self.convs if c[0] in self.citizen and c[0] in self.agent]
         streams = [(c, d) for c in convs for d in (0, 1)]
@@ -542,8 +612,9 @@ class Worker:
             order = list(range(len(streams)))
             rng.shuffle(order)
             phase = rng.random()
-            sched = [((j + phase) / rate, order[j % len(order)])
-                     for j in range(round(rate * duration))]
+            sched = [
+                ((j + phase) / rate, order[j % len(order)]) for j in range(round(rate * duration))
+            ]
         st = self.step_ = Step(no, t0, t0 + duration)
         disc0, cerr0 = Counter(self.disconnects), Counter(self.client_errors)
         pad = self.spec["body_chars"]
@@ -563,14 +634,20 @@ class Worker:
                 t_int = t0 + t_rel
                 cid = f"{'c' if d == 0 else 'a'}{conv[0]}-{k}"
                 head = f"b {no} {k} {t_int:.6f} "
-                body = head + TEXT[:max(0, pad - len(head))]
+                body = head + TEXT[: max(0, pad - len(head))]
                 if d == 0:
                     sock = self.citizen[conv[0]]
                     text = orjson.dumps({"type": "message", "client_id": cid, "body": body})
                 else:
                     sock = self.agent[conv[0]]
-                    text = orjson.dumps({"type": "message", "conversation_id": conv[1],
-                                         "client_id": cid, "body": body})
+                    text = orjson.dumps(
+                        {
+                            "type": "message",
+                            "conversation_id": conv[1],
+                            "client_id": cid,
+                            "body": body,
+                        }
+                    )
                 if sock.send(text.decode()):
                     self.pending[cid] = t_int
                     st.sent += 1
@@ -594,16 +671,27 @@ class Worker:
         self.pending.clear()
         self.step_ = None
         return {
-            "sent": st.sent, "not_sent": st.not_sent, "acked": len(st.acked),
-            "delivered": len(st.delivered), "in_window": st.in_window,
-            "lost": len(st.acked - st.delivered), "delivered_unacked": len(st.delivered - st.acked),
-            "timeouts": timeouts, "errors": dict(st.errors), "error_samples": st.error_samples,
-            "ooo": st.ooo, "dup": st.dup, "late": st.late,
+            "sent": st.sent,
+            "not_sent": st.not_sent,
+            "acked": len(st.acked),
+            "delivered": len(st.delivered),
+            "in_window": st.in_window,
+            "lost": len(st.acked - st.delivered),
+            "delivered_unacked": len(st.delivered - st.acked),
+            "timeouts": timeouts,
+            "errors": dict(st.errors),
+            "error_samples": st.error_samples,
+            "ooo": st.ooo,
+            "dup": st.dup,
+            "late": st.late,
             "disconnects": dict(Counter(self.disconnects) - disc0),
             "client_errors": dict(Counter(self.client_errors) - cerr0),
-            "latency": st.latency, "ack_latency": st.ack_latency, "lags": st.lags,
+            "latency": st.latency,
+            "ack_latency": st.ack_latency,
+            "lags": st.lags,
             "by_second": st.by_second,
-            "lag_max": st.lag_max * 1000, "cpu": cpu1 - cpu0,
+            "lag_max": st.lag_max * 1000,
+            "cpu": cpu1 - cpu0,
         }
 
 
@@ -673,11 +761,24 @@ class ProcWorkers:
 # Orchestration
 
 
-def merge(results: list[dict[str, Any]], rate: float, duration: float,
-          p99_max: float) -> dict[str, Any]:
+def merge(
+    results: list[dict[str, Any]], rate: float, duration: float, p99_max: float
+) -> dict[str, Any]:
     total: dict[str, Any] = {}
-    for key in ("sent", "not_sent", "acked", "delivered", "in_window", "lost", "delivered_unacked",
-                "timeouts", "ooo", "dup", "late", "cpu"):
+    for key in (
+        "sent",
+        "not_sent",
+        "acked",
+        "delivered",
+        "in_window",
+        "lost",
+        "delivered_unacked",
+        "timeouts",
+        "ooo",
+        "dup",
+        "late",
+        "cpu",
+    ):
         total[key] = sum(r[key] for r in results)
     for key in ("errors", "disconnects", "client_errors"):
         c: Counter[str] = Counter()
@@ -692,32 +793,51 @@ def merge(results: list[dict[str, Any]], rate: float, duration: float,
     for r in results:
         for sec, values in r["by_second"].items():
             seconds.setdefault(int(sec), []).extend(values)
-    timeline = [{"second": sec, "delivered": len(v), "p50": round(pct(v, 0.5) or 0, 1),
-                 "p99": round(pct(v, 0.99) or 0, 1), "max": round(max(v), 1)}
-                for sec, v in sorted(seconds.items())]
+    timeline = [
+        {
+            "second": sec,
+            "delivered": len(v),
+            "p50": round(pct(v, 0.5) or 0, 1),
+            "p99": round(pct(v, 0.99) or 0, 1),
+            "max": round(max(v), 1),
+        }
+        for sec, v in sorted(seconds.items())
+    ]
     p99 = pct(lat, 0.99)
     out = {
-        "offered_rate": rate, "sent_rate": round(total["sent"] / duration, 1),
+        "offered_rate": rate,
+        "sent_rate": round(total["sent"] / duration, 1),
         "delivered_rate": round(delivered_rate, 1),
         "delivery_ratio": round(delivered_rate / rate, 4) if rate else None,
-        "latency_ms": {"p50": pct(lat, 0.5), "p90": pct(lat, 0.9), "p99": p99,
-                       "max": max(lat) if lat else None},
-        "ack_latency_ms": {"p50": pct(ack, 0.5), "p99": pct(ack, 0.99),
-                           "max": max(ack) if ack else None},
-        "generator": {"lag_p99_ms": pct(lags, 0.99),
-                      "lag_max_ms": max((r["lag_max"] for r in results), default=0.0),
-                      "cpu_percent": round(100 * total.pop("cpu") / duration, 1)},
+        "latency_ms": {
+            "p50": pct(lat, 0.5),
+            "p90": pct(lat, 0.9),
+            "p99": p99,
+            "max": max(lat) if lat else None,
+        },
+        "ack_latency_ms": {
+            "p50": pct(ack, 0.5),
+            "p99": pct(ack, 0.99),
+            "max": max(ack) if ack else None,
+        },
+        "generator": {
+            "lag_p99_ms": pct(lags, 0.99),
+            "lag_max_ms": max((r["lag_max"] for r in results), default=0.0),
+            "cpu_percent": round(100 * total.pop("cpu") / duration, 1),
+        },
         "error_samples": [s for r in results for s in r["error_samples"]][:5],
         "timeline": timeline,
         **total,
     }
     out["errors_total"] = sum(out["errors"].values())
     out["disconnects_total"] = sum(out["disconnects"].values())
-    out["passed"] = bool(rate and delivered_rate >= 0.95 * rate and p99 is not None
-                         and p99 <= p99_max)
+    out["passed"] = bool(
+        rate and delivered_rate >= 0.95 * rate and p99 is not None and p99 <= p99_max
+    )
     for group in ("latency_ms", "ack_latency_ms", "generator"):
-        out[group] = {k: (round(v, 1) if isinstance(v, float) else v)
-                      for k, v in out[group].items()}
+        out[group] = {
+            k: (round(v, 1) if isinstance(v, float) else v) for k, v in out[group].items()
+        }
     return out
 
 
@@ -734,8 +854,10 @@ async def sample_cpu(server: Server, t0: float, t1: float) -> tuple[float, float
     c0, m0, w0 = server.cpu_seconds(), machine_busy_seconds(), time.monotonic()
     await asyncio.sleep(max(0.0, t1 - time.monotonic()))
     wall = time.monotonic() - w0
-    return (round(100 * (server.cpu_seconds() - c0) / wall, 1),
-            round(100 * (machine_busy_seconds() - m0) / wall, 1))
+    return (
+        round(100 * (server.cpu_seconds() - c0) / wall, 1),
+        round(100 * (machine_busy_seconds() - m0) / wall, 1),
+    )
 
 
 async def wait_idle(server: Server, limit: float = 30.0) -> None:
@@ -755,8 +877,12 @@ async def run_target(target: str, args: argparse.Namespace, rates: list[float]) 
     else:
         server, db_url = relay_server(args, workdir), ""
     base = f"http://127.0.0.1:{server.port}"
-    result: dict[str, Any] = {"target": target, "convs": args.convs, "log": str(server.log_path),
-                              "steps": []}
+    result: dict[str, Any] = {
+        "target": target,
+        "convs": args.convs,
+        "log": str(server.log_path),
+        "steps": [],
+    }
     log(f"{target}: starting server on {base} (log {server.log_path})")
     server.start()
     workers: LocalWorkers | ProcWorkers | None = None
@@ -776,17 +902,23 @@ async def run_target(target: str, args: argparse.Namespace, rates: list[float]) 
         opened = await workers.call("open")
         sockets = sum(o["sockets"] for o in opened)
         failed = sum(o["failed"] for o in opened)
-        result.update(sockets=sockets, sockets_failed=failed,
-                      open_seconds=round(max(o["seconds"] for o in opened), 1),
-                      open_agent_seconds=round(max(o["agent_seconds"] for o in opened), 1),
-                      open_failures=[f for o in opened for f in o["failures"]][:5])
-        log(f"  {sockets} sockets open ({failed} failed) in {result['open_seconds']}s "
-            f"(agent sockets: {result['open_agent_seconds']}s)")
+        result.update(
+            sockets=sockets,
+            sockets_failed=failed,
+            open_seconds=round(max(o["seconds"] for o in opened), 1),
+            open_agent_seconds=round(max(o["agent_seconds"] for o in opened), 1),
+            open_failures=[f for o in opened for f in o["failures"]][:5],
+        )
+        log(
+            f"  {sockets} sockets open ({failed} failed) in {result['open_seconds']}s "
+            f"(agent sockets: {result['open_agent_seconds']}s)"
+        )
         await asyncio.sleep(args.settle)
         rss = server.rss_kib()
         result["rss_idle_kib"] = rss
         per = (rss - result["rss_before_sockets_kib"]) / max(1, sockets)
         result["rss_per_socket_kib"] = round(per, 1)
+
         async def run_step(rate: float) -> dict[str, Any]:
             if result["steps"] and not result["steps"][-1]["passed"]:
                 await wait_idle(server)  # let an overloaded server work off its backlog first
@@ -802,14 +934,16 @@ async def run_target(target: str, args: argparse.Namespace, rates: list[float]) 
             step["loadavg_1m"] = round(os.getloadavg()[0], 2)  # the machine is shared
             result["steps"].append(step)
             lat = step["latency_ms"]
-            log(f"  {rate:>7.0f}/s offered: {step['delivered_rate']:.0f}/s delivered, "
+            log(
+                f"  {rate:>7.0f}/s offered: {step['delivered_rate']:.0f}/s delivered, "
                 f"p50 {lat['p50']} p99 {lat['p99']} max {lat['max']} ms, "
                 f"errors {step['errors_total']}, "
                 f"timeouts {step['timeouts']}, lost {step['lost']}, disconnects "
                 f"{step['disconnects_total']}, server CPU {step['server_cpu_percent']}%, "
                 f"generator CPU {step['generator']['cpu_percent']}%, "
                 f"others' CPU {step['others_cpu_percent']}%"
-                + ("" if step["passed"] or not args.find_max else "  -> FAILED"))
+                + ("" if step["passed"] or not args.find_max else "  -> FAILED")
+            )
             return step
 
         last_pass, first_fail = 0.0, 0.0
@@ -862,43 +996,88 @@ def fmt(v: Any, nd: int = 0) -> str:
 
 
 def table(report: dict[str, Any]) -> str:
-    cols = ["target", "socks", "offered/s", "sent/s", "deliv/s", "deliv%", "p50ms", "p99ms",
-            "maxms", "ack99ms", "err", "tmo", "disc", "lost", "ooo", "srvCPU%", "genCPU%",
-            "lagmax", "othCPU%", "ok"]
+    cols = [
+        "target",
+        "socks",
+        "offered/s",
+        "sent/s",
+        "deliv/s",
+        "deliv%",
+        "p50ms",
+        "p99ms",
+        "maxms",
+        "ack99ms",
+        "err",
+        "tmo",
+        "disc",
+        "lost",
+        "ooo",
+        "srvCPU%",
+        "genCPU%",
+        "lagmax",
+        "othCPU%",
+        "ok",
+    ]
     rows = []
     for r in report["targets"]:
         for s in r["steps"]:
             lat = s["latency_ms"]
-            rows.append([r["target"], r.get("sockets"), fmt(s["offered_rate"]), fmt(s["sent_rate"]),
-                         fmt(s["delivered_rate"]), fmt(100 * (s["delivery_ratio"] or 0), 1),
-                         fmt(lat["p50"], 1), fmt(lat["p99"], 1), fmt(lat["max"], 1),
-                         fmt(s["ack_latency_ms"]["p99"], 1), s["errors_total"], s["timeouts"],
-                         s["disconnects_total"], s["lost"], s["ooo"], fmt(s["server_cpu_percent"]),
-                         fmt(s["generator"]["cpu_percent"]), fmt(s["generator"]["lag_max_ms"], 1),
-                         fmt(s.get("others_cpu_percent")), "yes" if s["passed"] else "NO"])
+            rows.append(
+                [
+                    r["target"],
+                    r.get("sockets"),
+                    fmt(s["offered_rate"]),
+                    fmt(s["sent_rate"]),
+                    fmt(s["delivered_rate"]),
+                    fmt(100 * (s["delivery_ratio"] or 0), 1),
+                    fmt(lat["p50"], 1),
+                    fmt(lat["p99"], 1),
+                    fmt(lat["max"], 1),
+                    fmt(s["ack_latency_ms"]["p99"], 1),
+                    s["errors_total"],
+                    s["timeouts"],
+                    s["disconnects_total"],
+                    s["lost"],
+                    s["ooo"],
+                    fmt(s["server_cpu_percent"]),
+                    fmt(s["generator"]["cpu_percent"]),
+                    fmt(s["generator"]["lag_max_ms"], 1),
+                    fmt(s.get("others_cpu_percent")),
+                    "yes" if s["passed"] else "NO",
+                ]
+            )
     widths = [max(len(str(x)) for x in [c] + [row[i] for row in rows]) for i, c in enumerate(cols)]
     lines = ["  ".join(str(c).rjust(w) for c, w in zip(cols, widths, strict=True))]
     lines += ["  ".join(str(x).rjust(w) for x, w in zip(row, widths, strict=True)) for row in rows]
     lines.append("")
-    lines.append("memory (server process tree RSS)   boot MiB  before-sockets MiB  "
-                 "idle-with-sockets MiB  after-load MiB  KiB/socket")
+    lines.append(
+        "memory (server process tree RSS)   boot MiB  before-sockets MiB  "
+        "idle-with-sockets MiB  after-load MiB  KiB/socket"
+    )
     for r in report["targets"]:
-        mib = [fmt(r.get(k, 0) / 1024, 1) if r.get(k) else "-" for k in
-               ("rss_boot_kib", "rss_before_sockets_kib", "rss_idle_kib", "rss_after_kib")]
-        lines.append(f"  {r['target']:<32} {mib[0]:>9} {mib[1]:>19} {mib[2]:>22} {mib[3]:>15} "
-                     f"{fmt(r.get('rss_per_socket_kib'), 1):>11}")
+        mib = [
+            fmt(r.get(k, 0) / 1024, 1) if r.get(k) else "-"
+            for k in ("rss_boot_kib", "rss_before_sockets_kib", "rss_idle_kib", "rss_after_kib")
+        ]
+        lines.append(
+            f"  {r['target']:<32} {mib[0]:>9} {mib[1]:>19} {mib[2]:>22} {mib[3]:>15} "
+            f"{fmt(r.get('rss_per_socket_kib'), 1):>11}"
+        )
     for r in report["targets"]:
         if report["find_max"]:
             best = fmt(r.get("max_sustained_rate"))
-            lines.append(f"max sustained rate {r['target']}: {best} msgs/s "
-                         f"(p99 <= {report['p99_max_ms']:.0f} ms and delivered >= 95% of offered)")
+            lines.append(
+                f"max sustained rate {r['target']}: {best} msgs/s "
+                f"(p99 <= {report['p99_max_ms']:.0f} ms and delivered >= 95% of offered)"
+            )
     for line in report.get("ratios", []):
         lines.append(line)
     for r in report["targets"]:
         p = r.get("server_problems") or {}
         if p.get("traceback_count") or p.get("error_lines"):
-            lines.append(f"\n{r['target']} server log {p['log']}: "
-                         f"{p['traceback_count']} tracebacks")
+            lines.append(
+                f"\n{r['target']} server log {p['log']}: {p['traceback_count']} tracebacks"
+            )
             for exc, n in p.get("exceptions", {}).items():
                 lines.append(f"  {n:>6} x {exc}")
             for exc, n in p.get("error_lines", {}).items():
@@ -918,47 +1097,70 @@ def ratios(report: dict[str, Any]) -> list[str]:
     for s in v["steps"]:
         rs = relay_steps.get(s["offered_rate"])
         if rs and rs["delivered_rate"]:
-            out.append(f"ratio ventanilla/relay delivered throughput @ {s['offered_rate']:.0f}/s "
-                       f"offered: {s['delivered_rate'] / rs['delivered_rate']:.2f}")
+            out.append(
+                f"ratio ventanilla/relay delivered throughput @ {s['offered_rate']:.0f}/s "
+                f"offered: {s['delivered_rate'] / rs['delivered_rate']:.2f}"
+            )
     if report["find_max"] and v.get("max_sustained_rate") and r.get("max_sustained_rate"):
-        out.append(f"ratio ventanilla/relay max sustained rate: "
-                   f"{v['max_sustained_rate'] / r['max_sustained_rate']:.2f}")
+        out.append(
+            f"ratio ventanilla/relay max sustained rate: "
+            f"{v['max_sustained_rate'] / r['max_sustained_rate']:.2f}"
+        )
     return out
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--targets", default="ventanilla,relay", help="comma list: ventanilla, relay")
     p.add_argument("--convs", type=int, default=200, help="conversations (citizen sockets)")
     p.add_argument("--rate", type=float, default=400, help="offered total msgs/s (both directions)")
-    p.add_argument("--rates", default="",
-                   help="comma list of rates, one step each (overrides --rate)")
-    p.add_argument("--find-max", action="store_true",
-                   help="step the rate up along --ladder until a step fails")
+    p.add_argument(
+        "--rates", default="", help="comma list of rates, one step each (overrides --rate)"
+    )
+    p.add_argument(
+        "--find-max", action="store_true", help="step the rate up along --ladder until a step fails"
+    )
     p.add_argument("--ladder", default=LADDER, help="rates tried by --find-max")
-    p.add_argument("--refine", type=int, default=1,
-                   help="find-max: bisection steps between the last passing and first failing rate")
+    p.add_argument(
+        "--refine",
+        type=int,
+        default=1,
+        help="find-max: bisection steps between the last passing and first failing rate",
+    )
     p.add_argument("--p99-max", type=float, default=500.0, help="find-max: p99 latency limit (ms)")
     p.add_argument("--duration", type=float, default=10.0, help="seconds of load per step")
     p.add_argument("--drain", type=float, default=5.0, help="max seconds to wait for stragglers")
     p.add_argument("--settle", type=float, default=2.0, help="idle seconds before measuring RSS")
     p.add_argument("--convs-per-agent", type=int, default=50, help="conversations per agent (<=50)")
-    p.add_argument("--agent-sockets", choices=("per-conv", "per-agent"), default="per-conv",
-                   help="per-conv: one agent socket per conversation (pairs, 2N sockets); "
-                        "per-agent: one console socket per agent following all its conversations")
+    p.add_argument(
+        "--agent-sockets",
+        choices=("per-conv", "per-agent"),
+        default="per-conv",
+        help="per-conv: one agent socket per conversation (pairs, 2N sockets); "
+        "per-agent: one console socket per agent following all its conversations",
+    )
     p.add_argument("--body-chars", type=int, default=80, help="message body length")
     p.add_argument("--procs", type=int, default=1, help="load generator processes")
     p.add_argument("--workers", type=int, default=1, help="Granian workers of each server")
-    p.add_argument("--db", default="",
-                   help="Ventanilla database URL (default: fresh SQLite in /tmp)")
-    p.add_argument("--broker", default="memory://",
-                   help="Ventanilla broker URL (redis://… for --workers>1)")
-    p.add_argument("--src", default="",
-                   help="run Ventanilla from this source tree (e.g. a `git archive` export of a "
-                        "commit) instead of the installed one")
-    p.add_argument("--relay-echo", action="store_true",
-                   help="relay also sends each event back to its author, as Ventanilla does")
+    p.add_argument(
+        "--db", default="", help="Ventanilla database URL (default: fresh SQLite in /tmp)"
+    )
+    p.add_argument(
+        "--broker", default="memory://", help="Ventanilla broker URL (redis://… for --workers>1)"
+    )
+    p.add_argument(
+        "--src",
+        default="",
+        help="run Ventanilla from this source tree (e.g. a `git archive` export of a "
+        "commit) instead of the installed one",
+    )
+    p.add_argument(
+        "--relay-echo",
+        action="store_true",
+        help="relay also sends each event back to its author, as Ventanilla does",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=900.0, help="hard limit for the whole run (s)")
     p.add_argument("--json", action="store_true", help="print a JSON object instead of the table")
@@ -984,10 +1186,16 @@ def source_info(src: str) -> dict[str, Any]:
         info["commit"] = (path / "COMMIT").read_text().strip()
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         git = ["git", "-C", str(path)]
-        info["commit"] = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True,
-                                        text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run([*git, "status", "--porcelain", "src"], capture_output=True,
-                               text=True, timeout=10, check=True).stdout.strip()
+        info["commit"] = subprocess.run(
+            [*git, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "src"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
         info["dirty_files"] = len(dirty.splitlines())
     return info
 
@@ -1000,10 +1208,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     else:
         rates = [args.rate]
     report: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "machine": {"cpus": os.cpu_count()},
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "machine": {"cpus": os.cpu_count()},
         "params": {k: v for k, v in vars(args).items() if k not in ("json",)},
         "ventanilla_source": source_info(args.src),
-        "find_max": args.find_max, "p99_max_ms": args.p99_max, "targets": []}
+        "find_max": args.find_max,
+        "p99_max_ms": args.p99_max,
+        "targets": [],
+    }
     async with asyncio.timeout(args.timeout):
         for target in [t.strip() for t in args.targets.split(",") if t.strip()]:
             if target not in ("ventanilla", "relay"):

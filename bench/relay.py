@@ -92,15 +92,27 @@ async def _socket(scope: dict[str, Any], receive: Any, send: Send) -> None:
                     continue
                 room.seq += 1
                 created = _now()
-                ack: dict[str, Any] = {"type": "ack", "client_id": frame.get("client_id"),
-                                       "seq": room.seq, "created_at": created}
+                ack: dict[str, Any] = {
+                    "type": "ack",
+                    "client_id": frame.get("client_id"),
+                    "seq": room.seq,
+                    "created_at": created,
+                }
                 if not citizen:
                     ack["conversation_id"] = room_id
-                event = orjson.dumps({
-                    "type": "event", "conversation_id": room_id, "seq": room.seq, "kind": "message",
-                    "author": {"role": role, "name": name}, "body": frame.get("body"),
-                    "client_id": frame.get("client_id"), "created_at": created, "data": {},
-                }).decode()
+                event = orjson.dumps(
+                    {
+                        "type": "event",
+                        "conversation_id": room_id,
+                        "seq": room.seq,
+                        "kind": "message",
+                        "author": {"role": role, "name": name},
+                        "body": frame.get("body"),
+                        "client_id": frame.get("client_id"),
+                        "created_at": created,
+                        "data": {},
+                    }
+                ).decode()
                 await _push(send, orjson.dumps(ack).decode())
                 if citizen:
                     targets = list(room.agents)
@@ -118,25 +130,50 @@ async def _socket(scope: dict[str, Any], receive: Any, send: Send) -> None:
                 if room is not None:
                     frame.update(conversation_id=room_id, role=role)
                     out = orjson.dumps(frame).decode()
-                    for target in (room.agents if citizen else [room.citizen]):
+                    for target in room.agents if citizen else [room.citizen]:
                         if target is not None:
                             await _push(target, out)
             elif kind == "hello" and citizen:
                 own = str(frame.get("token"))
                 room = _room(own)
                 room.citizen = send
-                await _push(send, orjson.dumps({
-                    "type": "welcome",
-                    "conversation": {"id": own, "status": "active", "agent_name": "Relay",
-                                     "last_seq": room.seq, "agent_seen_seq": 0},
-                    "heartbeat_seconds": HEARTBEAT}).decode())
+                await _push(
+                    send,
+                    orjson.dumps(
+                        {
+                            "type": "welcome",
+                            "conversation": {
+                                "id": own,
+                                "status": "active",
+                                "agent_name": "Relay",
+                                "last_seq": room.seq,
+                                "agent_seen_seq": 0,
+                            },
+                            "heartbeat_seconds": HEARTBEAT,
+                        }
+                    ).decode(),
+                )
             elif kind == "hello":
-                await _push(send, orjson.dumps({
-                    "type": "welcome",
-                    "agent": {"id": 0, "email": "relay@example.com", "name": "Relay",
-                              "display_name": "Relay", "role": "agent", "max_chats": 50,
-                              "presence": "available"},
-                    "queue": [], "mine": [], "heartbeat_seconds": HEARTBEAT}).decode())
+                await _push(
+                    send,
+                    orjson.dumps(
+                        {
+                            "type": "welcome",
+                            "agent": {
+                                "id": 0,
+                                "email": "relay@example.com",
+                                "name": "Relay",
+                                "display_name": "Relay",
+                                "role": "agent",
+                                "max_chats": 50,
+                                "presence": "available",
+                            },
+                            "queue": [],
+                            "mine": [],
+                            "heartbeat_seconds": HEARTBEAT,
+                        }
+                    ).decode(),
+                )
             elif kind == "subscribe" and not citizen:
                 room_id = str(frame.get("conversation_id"))
                 _room(room_id).agents.append(send)
@@ -156,8 +193,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Send) -> None:
         await _socket(scope, receive, send)
     elif scope["type"] == "http":
         ok = scope["path"] == "/healthz"
-        await send({"type": "http.response.start", "status": 200 if ok else 404,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200 if ok else 404,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"status":"ok"}' if ok else b"{}"})
     elif scope["type"] == "lifespan":
         while True:
@@ -173,8 +215,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="rooms live in memory: with >1 worker only same-worker pairs relay")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="rooms live in memory: with >1 worker only same-worker pairs relay",
+    )
     parser.add_argument("--echo", action="store_true", help="also send each event to its author")
     args = parser.parse_args()
     if args.echo:

@@ -23,10 +23,10 @@ from ventanilla.core.errors import AppError
 from ventanilla.core.i18n import resolve_lang, translate
 from ventanilla.entity.routes import admin_router
 from ventanilla.entity.routes import widget_router as widget_config_router
+from ventanilla.kb.routes import router as kb_router
 from ventanilla.notifications.routes import link_router
 from ventanilla.notifications.routes import router as mail_router
 from ventanilla.notifications.worker import MailWorker
-from ventanilla.kb.routes import router as kb_router
 from ventanilla.settings import Settings
 from ventanilla.web.origins import cors_headers
 from ventanilla.web.pages import STATIC

@@ -4,10 +4,4 @@ from __future__ import annotations
 
 
 def load_all() -> None:
-    import ventanilla.agents.models
-    import ventanilla.assistant.models
-    import ventanilla.canned.models
-    import ventanilla.conversations.models
-    import ventanilla.entity.models
-    import ventanilla.notifications.models
-    import ventanilla.kb.models  # noqa: F401
+    pass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ventanilla.assistant import repository, service
+from ventanilla.assistant import service
 from ventanilla.assistant.calibration import params_from
 from ventanilla.assistant.detect import small_talk, strip_greeting, wants_person
 from ventanilla.assistant.runtime import Built
@@ -39,9 +39,7 @@ async def accepting(ctx: Context, uow: UnitOfWork, entity: EntitySettings) -> bo
 
 async def person_available(ctx: Context, uow: UnitOfWork, entity: EntitySettings) -> bool:
     """Within office hours with an available agent connected (to this process)."""
-    if not is_open(entity.office_hours, utcnow()):
-        return False
-    return await repository.any_available(uow.session, set(ctx.presence.sockets))
+    return is_open(entity.office_hours, utcnow()) and await ctx.someone_attends(uow)
 
 
 async def _engine(ctx: Context, revision: int) -> Built:

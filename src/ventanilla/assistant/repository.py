@@ -1,5 +1,4 @@
-"""Every query of the assistant: its events in a conversation, staff availability, and the
-unanswered questions."""
+"""Every query of the assistant: its events in a conversation and the unanswered questions."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ventanilla.agents.models import User
 from ventanilla.assistant.models import UnansweredQuestion
 from ventanilla.conversations.models import Event
 
@@ -30,21 +28,6 @@ async def recent_events(
         .limit(limit)
     )
     return list(rows)
-
-
-async def any_available(session: AsyncSession, user_ids: Collection[int]) -> bool:
-    if not user_ids:
-        return False
-    found = await session.scalar(
-        select(User.id)
-        .where(
-            User.id.in_(tuple(user_ids)),
-            User.is_active.is_(True),
-            User.presence == "available",
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 async def unanswered(session: AsyncSession, limit: int = 500) -> list[UnansweredQuestion]:

@@ -210,7 +210,7 @@ async def canned(request: Request, lang: LangDep) -> Response:
 
 @router.get("/console/kb", include_in_schema=False)
 async def kb_page(request: Request, lang: LangDep) -> Response:
-    return await _console_page(request, lang, "console/kb.html", "kb", role="supervisor")
+    return await console_page(request, lang, "console/kb.html", "kb", role="supervisor")
 
 
 @router.get("/console/settings", include_in_schema=False)
