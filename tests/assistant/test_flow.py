@@ -139,3 +139,28 @@ async def test_choices_and_bad_frames(server: LiveServer) -> None:
     assert (await citizen.socket.expect_type("error"))["code"] == "choice_invalid"
     await citizen.close()
     await agent.close()
+
+
+async def test_assistant_off_in_settings_means_the_queue_at_once(server: LiveServer) -> None:
+    citizen, agent = await _setup(server)
+    await create_user(server.settings.database_url, "admin@entidad.gov.co", role="admin")
+    admin = Agent(server.url)
+    await admin.login("admin@entidad.gov.co")
+    current = (await admin.http.get("/api/admin/settings")).json()
+    assert current["assistant_enabled"] is True
+    r = await admin.http.put(
+        "/api/admin/settings",
+        json={**current, "assistant_enabled": False},
+        headers={"X-CSRF-Token": admin.csrf},
+    )
+    assert r.status_code == 200, r.text
+    server.ctx.entity.invalidate()
+    started = await citizen.start()
+    assert started.json()["status"] == "waiting"
+    await citizen.connect()
+    await citizen.say("¿dónde puedo consultar la programación del canal?")
+    assert citizen.socket
+    await citizen.socket.nothing(_assistant, 1.0)
+    await citizen.close()
+    await agent.close()
+    await admin.close()

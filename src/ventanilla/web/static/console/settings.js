@@ -101,6 +101,7 @@ function fill(data) {
   const position = loaded.position === 'left' ? 'left' : 'right';
   form.querySelector(`input[name="position"][value="${position}"]`).checked = true;
   control('allowed_origins').value = (loaded.allowed_origins || []).join('\n');
+  control('assistant_enabled').checked = loaded.assistant_enabled !== false;
   const hours = loaded.office_hours || {};
   control('office_hours.timezone').value = hours.timezone || DEFAULT_TZ;
   const days = Array.isArray(hours.days) ? hours.days : [];
@@ -122,6 +123,7 @@ function collect() {
   data.position = form.querySelector('input[name="position"]:checked')?.value || 'right';
   data.allowed_origins = control('allowed_origins').value.split(/\r?\n/)
     .map((line) => line.trim().replace(/\/+$/, '')).filter(Boolean);
+  data.assistant_enabled = control('assistant_enabled').checked;
   data.office_hours = {
     timezone: control('office_hours.timezone').value.trim() || DEFAULT_TZ,
     days: dayRows().map((row) => (row.querySelector('[data-day-open]').checked
