@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.clients import Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
+from ventanilla.core.db import Database
 
 SLOW = 60.0  # the first answer may build the engine (embeddings) in a cold cache
 
@@ -164,3 +165,34 @@ async def test_assistant_off_in_settings_means_the_queue_at_once(server: LiveSer
     await citizen.close()
     await agent.close()
     await admin.close()
+
+
+async def test_choosing_an_offered_question_gets_its_answer(server: LiveServer) -> None:
+    from ventanilla.assistant import service as assistant_service
+    from ventanilla.kb.schemas import KbItem
+
+    citizen, agent = await _setup(server)
+    await citizen.start()
+    await citizen.connect()
+    options = [
+        KbItem(id="programacion", question="¿Dónde puedo consultar la programación?", answer="-"),
+        KbItem(id="ver-en-vivo", question="¿Cómo veo el canal en vivo?", answer="-"),
+    ]
+    db = Database(server.settings.database_url)  # the server's own loop runs in its thread
+    async with db.unit() as uow:
+        await assistant_service.offer(uow, citizen.conversation_id, "es", options, 0.5)
+    await db.dispose()
+    assert citizen.socket
+    await citizen.socket.close()
+    await citizen.connect(last_seq=0)  # the replay brings the offer
+    offered = await citizen.event(kind="choices")
+    assert [o["entry_id"] for o in offered["data"]["options"]] == ["programacion", "ver-en-vivo"]
+    assert citizen.socket
+    await citizen.socket.send({"type": "choose", "entry_id": "ver-en-vivo"})
+    chosen = await citizen.event(kind="message")
+    assert chosen["author"]["role"] == "citizen" and chosen["data"] == {"chosen": "ver-en-vivo"}
+    answer = await _bot(citizen)
+    assert answer["data"]["entry_id"] == "ver-en-vivo" and answer["data"]["ask_feedback"] is True
+    assert "en vivo" in answer["body"].lower()
+    await citizen.close()
+    await agent.close()
