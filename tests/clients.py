@@ -16,7 +16,7 @@ from ventanilla.core.db import Database
 from ventanilla.demo import seed
 
 Frame = dict[str, Any]
-TIMEOUT = 5.0
+TIMEOUT = 15.0  # generous: only bounds a hang on a busy shared machine
 
 
 async def seed_demo(database_url: str, base_url: str, knowledge_base: bool = False) -> None:

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ventanilla import __version__
 from ventanilla.agents.routes import router as agents_router
+from ventanilla.assistant.flow import warm as warm_assistant
 from ventanilla.canned.routes import router as canned_router
 from ventanilla.context import Context
 from ventanilla.conversations.routes import history_router
@@ -49,9 +50,11 @@ def create_app(
         await ctx.hub.start()
         ctx.mail_worker = MailWorker(ctx.db, settings)
         ctx.mail_worker.start()
+        warm_assistant(ctx)  # build the engine now, not when the first citizen asks
         try:
             yield
         finally:
+            await ctx.assistant.idle()
             await ctx.mail_worker.stop()
             await ctx.hub.stop()
             await ctx.db.dispose()
