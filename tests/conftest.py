@@ -71,7 +71,7 @@ def settings(database_url: str) -> Settings:
         base_url=f"http://127.0.0.1:{port}",
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         limits=LimitsSettings(),
-        realtime=RealtimeSettings(heartbeat_seconds=5, hello_timeout_seconds=3),
+        realtime=RealtimeSettings(heartbeat_seconds=10, hello_timeout_seconds=3),
     )
 
 
