@@ -116,6 +116,7 @@ def demo(
         f"  Consola de asesores:               {base_url}/login\n"
         f"    asesor:         {DEMO_AGENT['email']}  /  {DEMO_AGENT['password']}\n"
         f"    administrador:  {DEMO_ADMIN['email']}  /  {DEMO_ADMIN['password']}\n"
+        f"  Buzón de correo de la demo:        {base_url}/demo/mailbox\n"
         f"  Protocolo y API:                   {base_url}/api/docs\n"
         f"  Base de datos:                     {data_dir / 'ventanilla.db'}\n"
         "  Detener: Ctrl+C\n"
