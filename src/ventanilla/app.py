@@ -15,6 +15,8 @@ from ventanilla import __version__
 from ventanilla.agents.routes import router as agents_router
 from ventanilla.assistant.flow import warm as warm_assistant
 from ventanilla.canned.routes import router as canned_router
+from ventanilla.cases.routes import citizen_router as cases_citizen_router
+from ventanilla.cases.routes import router as cases_router
 from ventanilla.context import Context
 from ventanilla.conversations.routes import history_router
 from ventanilla.conversations.routes import router as conversations_router
@@ -79,6 +81,8 @@ def create_app(
         admin_router,
         mail_router,
         link_router,
+        cases_router,
+        cases_citizen_router,
         kb_router,
         sockets_router,
     ):

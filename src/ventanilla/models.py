@@ -4,4 +4,11 @@ from __future__ import annotations
 
 
 def load_all() -> None:
-    pass
+    import ventanilla.agents.models
+    import ventanilla.assistant.models
+    import ventanilla.canned.models
+    import ventanilla.cases.models
+    import ventanilla.conversations.models
+    import ventanilla.entity.models
+    import ventanilla.kb.models
+    import ventanilla.notifications.models  # noqa: F401

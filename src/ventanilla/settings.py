@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     default_lang: str = "es-CO"
     session_hours: float = 12.0
     data_dir: Path = Path(".")
+    filing_prefix: str = "PQRSD"  # filing numbers look like PREFIX-2026-000123
     demo: bool = False
     limits: LimitsSettings = LimitsSettings()
     realtime: RealtimeSettings = RealtimeSettings()
