@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from ventanilla.agents import service as agents
 from ventanilla.agents.models import User
+from ventanilla.cases.deadlines import PETITION_TYPES
 from ventanilla.conversations.frames import request_type_label
 from ventanilla.conversations.schemas import REQUEST_TYPES
 from ventanilla.core.errors import AppError, NotFound
@@ -180,6 +181,10 @@ async def console_page(
         active=active,
         messages_json=json.dumps(catalog(lang), ensure_ascii=False).replace("</", "<\\/"),
         request_types=[{"code": c, "label": request_type_label(c, lang)} for c in REQUEST_TYPES],
+        case_types=[
+            {"code": c, "label": translate(lang, f"case_type.{c}"), "days": p.term_days}
+            for c, p in PETITION_TYPES.items()
+        ],
         presence=ctx.presence.effective(user.id, user.presence),
     )
     if extra is not None:

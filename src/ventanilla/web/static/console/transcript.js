@@ -46,6 +46,10 @@ function systemText(ev) {
       return t('console.event.choices', { options: (data.options || []).map((o) => o.question).join(' · ') });
     case 'feedback':
       return t(data.helpful ? 'console.event.feedback_yes' : 'console.event.feedback_no');
+    case 'filed':
+      return t('console.event.filed', { number: data.number || '', due: data.due_date || '' });
+    case 'reopened':
+      return t('console.event.reopened');
     case 'closed':
       return data.by === 'citizen'
         ? t('console.event.closed_by_citizen')

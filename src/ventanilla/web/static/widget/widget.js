@@ -705,6 +705,9 @@
         agentName = n || agentName;
         setSub();
       }
+    } else if (ev.kind === 'filed' || ev.kind === 'reopened') {
+      note(ev.seq, ev.body || t('widget.event.reopened'));
+      if (live && ev.kind === 'reopened') setStatus('waiting');
     } else if (ev.kind === 'closed') {
       note(ev.seq, data.by === 'citizen' ? t('widget.event.closed_citizen') : t('widget.event.closed_agent', { name: a.name || agentName }));
       setStatus('closed');
