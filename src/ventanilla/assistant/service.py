@@ -39,19 +39,16 @@ async def say(
 async def answer(
     uow: UnitOfWork, conversation_id: str, lang: str, item: KbItem, confidence: float
 ) -> Event | None:
-    return await conversations.append_event(
+    """The approved answer of an entry, marked automatic, asking whether it helped."""
+    return await say(
         uow,
         conversation_id,
-        kind="message",
-        author=author(lang),
-        body=item.answer,
-        data={
-            "automatic": True,
-            "entry_id": item.id,
-            "question": item.question,
-            "confidence": round(confidence, 4),
-            "ask_feedback": True,
-        },
+        lang,
+        item.answer,
+        entry_id=item.id,
+        question=item.question,
+        confidence=round(confidence, 4),
+        ask_feedback=True,
     )
 
 
