@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ventanilla.cases import repository as cases_repository
 from ventanilla.conversations.models import Conversation
 from ventanilla.core.db import Database, UnitOfWork, utcnow
 from ventanilla.core.i18n import translate
@@ -58,6 +59,9 @@ async def enqueue_transcript(
     """Called in the closing unit of work: the transcript goes out only if the close commits."""
     if conv.transcript_opt_out:
         return
+    if filing_number is None:
+        case = await cases_repository.for_conversation(uow.session, conv.id)
+        filing_number = case.number if case else None
     entity = await entity_settings(uow)
     events = await repository.public_events(uow.session, conv.id)
     await enqueue(
