@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
@@ -22,7 +21,7 @@ from ventanilla.conversations.schemas import (
     TransferIn,
 )
 from ventanilla.core.db import UnitOfWork
-from ventanilla.core.errors import AppError, Forbidden
+from ventanilla.core.errors import AppError
 from ventanilla.web.deps import CtxDep, CurrentAgent, LangDep
 
 router = APIRouter(prefix="/api/agent/conversations")
@@ -158,9 +157,3 @@ async def history(
         )
         items = await summaries(uow, found, lang)
     return HistoryPage(items=items, total=total, page=page, page_size=PAGE_SIZE)
-
-
-def check_can_view(user: Any, conv: Conversation) -> None:
-    """Agents follow their own and waiting conversations; supervisors follow any."""
-    if user.role == "agent" and conv.status != "waiting" and conv.agent_id != user.id:
-        raise Forbidden("not_assigned")

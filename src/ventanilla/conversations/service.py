@@ -373,6 +373,12 @@ async def mark_seen(uow: UnitOfWork, conversation_id: str, role: str, seq: int) 
     uow.publish(agent_channel(conv.id) if role == "citizen" else citizen_channel(conv.id), frame)
 
 
+def check_can_view(user: User, conv: Conversation) -> None:
+    """Agents follow their own and waiting conversations; supervisors follow any."""
+    if user.role == "agent" and conv.status != "waiting" and conv.agent_id != user.id:
+        raise Forbidden("not_assigned")
+
+
 def _check_can_manage(conv: Conversation, actor: User) -> None:
     if conv.agent_id != actor.id and actor.role == "agent":
         raise Forbidden("not_assigned")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
@@ -22,7 +23,7 @@ from ventanilla.conversations.frames import (
     user_channel,
 )
 from ventanilla.conversations.hub import CatchUp, Connection
-from ventanilla.conversations.routes import check_can_view, summaries
+from ventanilla.conversations.routes import summaries
 from ventanilla.conversations.socket_loop import (
     CLOSE_AUTH,
     CLOSE_ORIGIN,
@@ -42,8 +43,6 @@ router = APIRouter()
 
 def _catch_up(ctx: Context, *, include_internal: bool) -> CatchUp:
     async def read(conversation_id: str, after: int) -> list[tuple[int, bytes]]:
-        import orjson
-
         async with ctx.db.unit() as uow:
             rows = await repository.events_after(
                 uow.session, conversation_id, after, include_internal=include_internal
@@ -133,6 +132,8 @@ async def widget_socket(ws: WebSocket) -> None:
                 internal=False,
                 max_chars=ctx.settings.limits.message_max_chars,
             )
+            # The row is in the session already (locked by post_message): no extra query.
+            status = (await service.get(uow, conv_id)).status
         conn.send_json(
             {
                 "type": "ack",
@@ -141,7 +142,8 @@ async def widget_socket(ws: WebSocket) -> None:
                 "created_at": event_frame(ev)["created_at"],
             }
         )
-        if created:
+        # Only conversations without a person may get the assistant: skip its task otherwise.
+        if created and status in ("assistant", "waiting"):
             assistant.after_citizen_message(ctx, conv_id, ev.body)
 
     async def on_typing(frame: dict[str, Any]) -> None:
@@ -241,7 +243,7 @@ async def agent_socket(ws: WebSocket) -> None:
     async def on_subscribe(frame: dict[str, Any]) -> None:
         conv_id, last_seq = _str(frame, "conversation_id"), _int(frame, "last_seq")
         async with ctx.db.unit() as uow:
-            check_can_view(user, await service.get(uow, conv_id))
+            service.check_can_view(user, await service.get(uow, conv_id))
         conn.follow(conv_id, last_seq)
         await ctx.hub.join(conn, agent_channel(conv_id))
 
