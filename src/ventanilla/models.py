@@ -11,4 +11,5 @@ def load_all() -> None:
     import ventanilla.conversations.models
     import ventanilla.entity.models
     import ventanilla.kb.models
-    import ventanilla.notifications.models  # noqa: F401
+    import ventanilla.notifications.models
+    import ventanilla.satisfaction.models  # noqa: F401
