@@ -53,9 +53,11 @@ def create_app(
         ctx.mail_worker = MailWorker(ctx.db, settings)
         ctx.mail_worker.start()
         warm_assistant(ctx)  # build the engine now, not when the first citizen asks
+        ctx.jobs.start(ctx)
         try:
             yield
         finally:
+            await ctx.jobs.stop()
             await ctx.assistant.idle()
             await ctx.mail_worker.stop()
             await ctx.hub.stop()

@@ -14,6 +14,7 @@ from ventanilla.assistant.runtime import AssistantRuntime
 from ventanilla.conversations.hub import Hub
 from ventanilla.core.broker import create_broker
 from ventanilla.core.db import Database, UnitOfWork
+from ventanilla.core.jobs import Scheduler
 from ventanilla.core.ratelimit import RateLimiter
 from ventanilla.entity.service import EntityService
 from ventanilla.notifications.worker import MailWorker
@@ -52,6 +53,7 @@ class Context:
     conversation_starts: RateLimiter
     logins: RateLimiter
     assistant: AssistantRuntime
+    jobs: Scheduler
     mail_worker: MailWorker | None = None
 
     async def someone_attends(self, uow: UnitOfWork) -> bool:
@@ -81,6 +83,7 @@ class Context:
             conversation_starts=RateLimiter(limits.conversations_per_ip_per_hour, 3600),
             logins=RateLimiter(limits.logins_per_window, limits.login_window_seconds),
             assistant=AssistantRuntime(settings),
+            jobs=Scheduler(db, settings.jobs),
         )
 
     @property

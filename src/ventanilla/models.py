@@ -9,6 +9,7 @@ def load_all() -> None:
     import ventanilla.canned.models
     import ventanilla.cases.models
     import ventanilla.conversations.models
+    import ventanilla.core.models
     import ventanilla.entity.models
     import ventanilla.kb.models
     import ventanilla.notifications.models

@@ -69,6 +69,16 @@ class MailSettings(BaseModel):
     worker: bool = True  # run the outbox sender and the unseen-message scan in this process
 
 
+class JobsSettings(BaseModel):
+    """Background jobs under database leases (``core.jobs``)."""
+
+    enabled: bool = True  # run the scheduler in this process (every process may run it)
+    poll_seconds: float = 5.0  # how often a process looks for due jobs
+    lease_seconds: float = 60.0  # a dead process's job is taken over after this
+    retry_seconds: float = 60.0  # a failed job is tried again after this
+    timezone: str = "America/Bogota"  # of the daily ``at=`` times
+
+
 class AssistantSettings(BaseModel):
     """The assistant (issue 3): where embeddings are cached; off switch for the whole server."""
 
@@ -95,6 +105,7 @@ class Settings(BaseSettings):
     realtime: RealtimeSettings = RealtimeSettings()
     mail: MailSettings = MailSettings()
     assistant: AssistantSettings = AssistantSettings()
+    jobs: JobsSettings = JobsSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
