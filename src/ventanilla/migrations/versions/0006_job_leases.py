@@ -1,7 +1,7 @@
 """job leases
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006_job_leases
+Revises: 0005_ratings
 Create Date: 2026-11-28 18:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import ventanilla.core.db
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006_job_leases"
+down_revision = "0005_ratings"
 branch_labels = None
 depends_on = None
 
