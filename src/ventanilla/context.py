@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from ventanilla.agents import repository as agents_repository
 from ventanilla.assistant.runtime import AssistantRuntime
 from ventanilla.conversations.hub import Hub
+from ventanilla.conversations.writer import MessageWriter
 from ventanilla.core.broker import create_broker
 from ventanilla.core.db import Database, UnitOfWork
 from ventanilla.core.jobs import Scheduler
@@ -54,6 +55,7 @@ class Context:
     logins: RateLimiter
     assistant: AssistantRuntime
     jobs: Scheduler
+    writer: MessageWriter
     mail_worker: MailWorker | None = None
 
     async def someone_attends(self, uow: UnitOfWork) -> bool:
@@ -84,6 +86,7 @@ class Context:
             logins=RateLimiter(limits.logins_per_window, limits.login_window_seconds),
             assistant=AssistantRuntime(settings),
             jobs=Scheduler(db, settings.jobs),
+            writer=MessageWriter(db),
         )
 
     @property

@@ -22,7 +22,7 @@ from ventanilla.conversations.frames import (
 )
 from ventanilla.conversations.models import CitizenAccess, Conversation, Event
 from ventanilla.conversations.schemas import CLIENT_ID, REQUEST_TYPES, StartIn
-from ventanilla.core.db import UnitOfWork, utcnow
+from ventanilla.core.db import UnitOfWork, encode_envelope, utcnow
 from ventanilla.core.errors import AppError, Conflict, Forbidden, NotFound
 from ventanilla.core.i18n import resolve_lang
 from ventanilla.core.security import new_token, token_digest
@@ -159,10 +159,10 @@ async def _append(
         if role == "agent" and not internal:
             conv.last_agent_seq, conv.last_agent_at = ev.seq, ev.created_at
     await uow.session.flush()
-    frame = event_frame(ev)
-    uow.publish(agent_channel(conv.id), frame, seq=ev.seq)
+    payload = encode_envelope(ev.seq, event_frame(ev))  # once for both channels
+    uow.publish_encoded(agent_channel(conv.id), payload)
     if not internal:
-        uow.publish(citizen_channel(conv.id), frame, seq=ev.seq)
+        uow.publish_encoded(citizen_channel(conv.id), payload)
     return ev
 
 
@@ -211,6 +211,13 @@ async def hand_over(
     return conv
 
 
+def check_message(client_id: str, body: str, max_chars: int) -> str:
+    """Validate a message before it is stored; returns the cleaned body."""
+    if not CLIENT_ID.match(client_id or ""):
+        raise AppError("client_id_invalid", field="client_id")
+    return clean_text(body, field="message", max_chars=max_chars, empty_code="message_empty")
+
+
 async def post_message(
     uow: UnitOfWork,
     conversation_id: str,
@@ -222,10 +229,11 @@ async def post_message(
     max_chars: int,
     data: dict[str, Any] | None = None,
 ) -> tuple[Event, bool]:
-    """Store a message exactly once per ``client_id``; returns (event, newly_created)."""
-    if not CLIENT_ID.match(client_id or ""):
-        raise AppError("client_id_invalid", field="client_id")
-    text = clean_text(body, field="message", max_chars=max_chars, empty_code="message_empty")
+    """Store a message exactly once per ``client_id``; returns (event, newly_created).
+
+    The sockets use the group-committing ``writer.MessageWriter`` instead, with the same rules.
+    """
+    text = check_message(client_id, body, max_chars)
     conv = await repository.lock(uow.session, conversation_id)
     if conv is None:
         raise NotFound()

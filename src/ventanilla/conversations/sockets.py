@@ -105,6 +105,7 @@ async def widget_socket(ws: WebSocket) -> None:
         return
 
     conv_id, citizen = conv.id, ("citizen", None, conv.citizen_name)
+    max_chars = ctx.settings.limits.message_max_chars
     conn = Connection(
         ws, _catch_up(ctx, include_internal=False), ctx.settings.limits.send_queue_frames
     )
@@ -120,31 +121,23 @@ async def widget_socket(ws: WebSocket) -> None:
     await ctx.hub.join(conn, citizen_channel(conv_id))
 
     async def on_message(frame: dict[str, Any]) -> None:
-        client_id, body = _str(frame, "client_id"), _str(frame, "body")
+        client_id = _str(frame, "client_id")
+        body = service.check_message(client_id, _str(frame, "body"), max_chars)
         ctx.citizen_messages.check(conv_id)
-        async with ctx.db.unit() as uow:
-            ev, created = await service.post_message(
-                uow,
-                conv_id,
-                author=citizen,
-                client_id=client_id,
-                body=body,
-                internal=False,
-                max_chars=ctx.settings.limits.message_max_chars,
-            )
-            # The row is in the session already (locked by post_message): no extra query.
-            status = (await service.get(uow, conv_id)).status
+        posted = await ctx.writer.post(
+            conv_id, author=citizen, client_id=client_id, body=body, internal=False
+        )
         conn.send_json(
             {
                 "type": "ack",
                 "client_id": client_id,
-                "seq": ev.seq,
-                "created_at": event_frame(ev)["created_at"],
+                "seq": posted.seq,
+                "created_at": posted.created_at,
             }
         )
         # Only conversations without a person may get the assistant: skip its task otherwise.
-        if created and status in ("assistant", "waiting"):
-            assistant.after_citizen_message(ctx, conv_id, ev.body)
+        if posted.created and posted.status in ("assistant", "waiting"):
+            assistant.after_citizen_message(ctx, conv_id, body)
 
     async def on_typing(frame: dict[str, Any]) -> None:
         await _typing(
@@ -207,6 +200,7 @@ async def agent_socket(ws: WebSocket) -> None:
         return
 
     author = ("agent", user.id, user.display_name)
+    max_chars = ctx.settings.limits.message_max_chars
     conn = Connection(
         ws, _catch_up(ctx, include_internal=True), ctx.settings.limits.send_queue_frames
     )
@@ -259,24 +253,23 @@ async def agent_socket(ws: WebSocket) -> None:
         return conv_id
 
     async def on_message(frame: dict[str, Any]) -> None:
-        client_id, body = _str(frame, "client_id"), _str(frame, "body")
-        async with ctx.db.unit() as uow:
-            ev, _ = await service.post_message(
-                uow,
-                _str(frame, "conversation_id"),
-                author=author,
-                client_id=client_id,
-                body=body,
-                internal=bool(frame.get("internal")),
-                max_chars=ctx.settings.limits.message_max_chars,
-            )
+        client_id = _str(frame, "client_id")
+        conv_id = _str(frame, "conversation_id")
+        body = service.check_message(client_id, _str(frame, "body"), max_chars)
+        posted = await ctx.writer.post(
+            conv_id,
+            author=author,
+            client_id=client_id,
+            body=body,
+            internal=bool(frame.get("internal")),
+        )
         conn.send_json(
             {
                 "type": "ack",
                 "client_id": client_id,
-                "seq": ev.seq,
-                "conversation_id": ev.conversation_id,
-                "created_at": event_frame(ev)["created_at"],
+                "seq": posted.seq,
+                "conversation_id": conv_id,
+                "created_at": posted.created_at,
             }
         )
 

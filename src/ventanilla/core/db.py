@@ -114,6 +114,11 @@ class UnitOfWork:
         """Queue ``frame`` for ``channel``; encoded once, sent only after commit."""
         self._outgoing.append((channel, encode_envelope(seq, frame)))
 
+    def publish_encoded(self, channel: str, payload: bytes) -> None:
+        """Queue an already encoded payload (``encode_envelope``), e.g. one event for two
+        channels: its JSON is encoded once, not once per channel or per socket."""
+        self._outgoing.append((channel, payload))
+
     def take_outgoing(self) -> list[tuple[str, bytes]]:
         out, self._outgoing = self._outgoing, []
         return out

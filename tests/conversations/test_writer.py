@@ -1,0 +1,147 @@
+"""Group commit: messages posted together share a transaction but keep their own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from ventanilla.agents.models import User
+from ventanilla.conversations.models import Conversation, Event
+from ventanilla.conversations.writer import MessageWriter, Posted
+from ventanilla.core.db import Database, decode_envelope, utcnow
+from ventanilla.core.errors import AppError, NotFound
+from ventanilla.entity import repository as entity_repository
+
+CITIZEN = ("citizen", None, "Ana")
+
+
+async def _conversations(db: Database, *specs: tuple[str, str, int | None]) -> int:
+    """Create an agent and conversations (id, status, agent); returns the agent's id."""
+    async with db.unit() as uow:
+        await entity_repository.add_notice(uow.session, "v1", "aviso")
+        agent = User(email="a@x.co", name="Ag", display_name="Ag", password_hash="-")
+        uow.session.add(agent)
+        await uow.session.flush()
+        for conv_id, status, agent_id in specs:
+            uow.session.add(
+                Conversation(
+                    id=conv_id,
+                    token_digest=conv_id,
+                    status=status,
+                    citizen_name="Ana",
+                    citizen_email="ana@x.co",
+                    request_type="peticion",
+                    consent_version="v1",
+                    consent_at=utcnow(),
+                    agent_id=agent.id if agent_id else None,
+                )
+            )
+        return agent.id
+
+
+async def _events(db: Database) -> list[tuple[str, int, str | None, str]]:
+    async with db.unit() as uow:
+        rows = await uow.session.execute(
+            select(Event.conversation_id, Event.seq, Event.client_id, Event.body).order_by(
+                Event.conversation_id, Event.seq
+            )
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_one_batch_orders_dedups_and_isolates_failures(db: Database) -> None:
+    agent_id = await _conversations(
+        db, ("c_a", "active", 1), ("c_b", "waiting", None), ("c_x", "closed", None)
+    )
+    published: list[tuple[str, bytes]] = []
+
+    async def publish(outgoing: list[tuple[str, bytes]]) -> None:
+        published.extend(outgoing)
+
+    db.after_commit = publish
+    writer = MessageWriter(db)
+    agent = ("agent", agent_id, "Ag")
+    posts = [
+        writer.post("c_a", author=CITIZEN, client_id="m1", body="uno", internal=False),
+        writer.post("c_b", author=CITIZEN, client_id="m1", body="otro", internal=False),
+        writer.post("c_a", author=agent, client_id="m2", body="dos", internal=False),
+        writer.post("c_a", author=CITIZEN, client_id="m1", body="uno otra vez", internal=False),
+        writer.post("c_x", author=CITIZEN, client_id="m3", body="cerrada", internal=False),
+        writer.post("c_b", author=agent, client_id="m4", body="ajena", internal=False),
+        writer.post("c_b", author=agent, client_id="m5", body="nota", internal=True),
+        writer.post("c_none", author=CITIZEN, client_id="m6", body="?", internal=False),
+    ]
+    results = await asyncio.gather(*posts, return_exceptions=True)
+
+    first, other, second, resend, closed, foreign, note, missing = results
+    assert isinstance(first, Posted) and (first.seq, first.created) == (1, True)
+    assert isinstance(second, Posted) and (second.seq, second.created) == (2, True)
+    assert isinstance(resend, Posted) and (resend.seq, resend.created) == (1, False)
+    assert isinstance(other, Posted) and other.seq == 1 and other.status == "waiting"
+    assert isinstance(note, Posted) and note.seq == 2
+    assert isinstance(closed, AppError) and closed.code == "conversation_closed"
+    assert isinstance(foreign, AppError) and foreign.code == "not_assigned"
+    assert isinstance(missing, NotFound)
+    assert await _events(db) == [
+        ("c_a", 1, "m1", "uno"),
+        ("c_a", 2, "m2", "dos"),
+        ("c_b", 1, "m1", "otro"),
+        ("c_b", 2, "m5", "nota"),
+    ]
+    async with db.unit() as uow:
+        a = await uow.session.get(Conversation, "c_a")
+        b = await uow.session.get(Conversation, "c_b")
+        assert a is not None and b is not None
+        assert (a.last_seq, a.last_message, a.last_agent_seq) == (2, "dos", 2)
+        assert (b.last_seq, b.last_message, b.last_agent_seq) == (2, "otro", 0)
+
+    by_channel: dict[str, list[int]] = {}
+    for channel, payload in published:
+        seq, body = decode_envelope(payload)
+        by_channel.setdefault(channel, []).append(seq)
+        if channel.startswith("conv:"):
+            assert orjson.loads(body)["seq"] == seq
+    assert by_channel["conv:c_a:a"] == [1, 2] and by_channel["conv:c_a:c"] == [1, 2]
+    assert by_channel["conv:c_b:a"] == [1, 2] and by_channel["conv:c_b:c"] == [1]  # no note
+    assert "agents" in by_channel  # the waiting conversation's summary moved in the queue
+
+
+async def test_later_batches_continue_the_sequence_and_see_resends(db: Database) -> None:
+    await _conversations(db, ("c_a", "active", 1))
+    writer = MessageWriter(db)
+    for i in range(3):
+        posted = await writer.post(
+            "c_a", author=CITIZEN, client_id=f"k{i}", body=f"m{i}", internal=False
+        )
+        assert (posted.seq, posted.created) == (i + 1, True)
+    again = await writer.post("c_a", author=CITIZEN, client_id="k0", body="x", internal=False)
+    assert (again.seq, again.created) == (1, False)
+    assert [seq for _, seq, _, _ in await _events(db)] == [1, 2, 3]
+
+
+async def test_a_failing_batch_is_retried_message_by_message(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _conversations(db, ("c_a", "active", 1), ("c_b", "active", 1))
+    writer = MessageWriter(db)
+    from ventanilla.conversations import writer as writer_module
+
+    real = writer_module._store
+
+    async def flaky(uow, batch):  # type: ignore[no-untyped-def]
+        if len(batch) > 1 or batch[0].conversation_id == "c_b":
+            raise RuntimeError("database hiccup")
+        return await real(uow, batch)
+
+    monkeypatch.setattr(writer_module, "_store", flaky)
+    ok, bad = await asyncio.gather(
+        writer.post("c_a", author=CITIZEN, client_id="k1", body="a", internal=False),
+        writer.post("c_b", author=CITIZEN, client_id="k1", body="b", internal=False),
+        return_exceptions=True,
+    )
+    assert isinstance(ok, Posted) and ok.seq == 1
+    assert isinstance(bad, RuntimeError)
+    assert await _events(db) == [("c_a", 1, "k1", "a")]
