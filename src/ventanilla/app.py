@@ -30,6 +30,10 @@ from ventanilla.kb.routes import router as kb_router
 from ventanilla.notifications.routes import link_router
 from ventanilla.notifications.routes import router as mail_router
 from ventanilla.notifications.worker import MailWorker
+from ventanilla.satisfaction.routes import agent_router as ratings_router
+from ventanilla.satisfaction.routes import page_router as ratings_pages
+from ventanilla.satisfaction.routes import widget_router as rating_widget_router
+from ventanilla.satisfaction.survey_routes import router as survey_router
 from ventanilla.settings import Settings
 from ventanilla.web.origins import cors_headers
 from ventanilla.web.pages import STATIC
@@ -86,6 +90,10 @@ def create_app(
         cases_router,
         cases_citizen_router,
         kb_router,
+        rating_widget_router,
+        ratings_router,
+        ratings_pages,
+        survey_router,
         sockets_router,
     ):
         app.include_router(router)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
 from ventanilla.conversations.models import CitizenAccess, Conversation, Event
+from ventanilla.satisfaction.models import Rating
 
 
 async def get(session: AsyncSession, conversation_id: str) -> Conversation | None:
@@ -130,6 +131,8 @@ class HistoryFilter:
     agent_id: int | None = None
     request_type: str | None = None
     status: str | None = None
+    rating: int | None = None  # 1..5, or 0 for "not rated"
+    resolved: bool | None = None  # as the citizen answered in the survey
 
 
 def _escape_like(text: str) -> str:
@@ -161,6 +164,13 @@ async def search(
         conds.append(Conversation.request_type == f.request_type)
     if f.status:
         conds.append(Conversation.status == f.status)
+    rated = Rating.conversation_id == Conversation.id
+    if f.rating == 0:
+        conds.append(~exists().where(rated))
+    elif f.rating is not None:
+        conds.append(exists().where(rated, Rating.score == f.rating))
+    if f.resolved is not None:
+        conds.append(exists().where(rated, Rating.resolved.is_(f.resolved)))
     if f.q:
         pattern = f"%{_escape_like(f.q.lower())}%"
         conds.append(

@@ -22,6 +22,7 @@ from ventanilla.conversations.schemas import (
 )
 from ventanilla.core.db import UnitOfWork
 from ventanilla.core.errors import AppError
+from ventanilla.satisfaction import service as satisfaction
 from ventanilla.web.deps import CtxDep, CurrentAgent, LangDep
 
 router = APIRouter(prefix="/api/agent/conversations")
@@ -131,10 +132,13 @@ async def history(
     agent_id: int | None = None,
     request_type: str | None = None,
     status: str | None = None,
+    rating: str | None = None,
+    resolved: str | None = None,
     page: int = 1,
 ) -> HistoryPage:
     if request_type and request_type not in REQUEST_TYPES:
         raise AppError("request_type_invalid", field="request_type")
+    rating_filter, resolved_filter = satisfaction.history_filters(rating, resolved)
     if q is not None and len(q) > 200:
         raise AppError("field_too_long", field="q", name="q")
     page = max(1, page)
@@ -151,9 +155,12 @@ async def history(
                 agent_id=agent_id,
                 request_type=request_type or None,
                 status=status or None,
+                rating=rating_filter,
+                resolved=resolved_filter,
             ),
             offset=(page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
         items = await summaries(uow, found, lang)
-    return HistoryPage(items=items, total=total, page=page, page_size=PAGE_SIZE)
+        ratings = await satisfaction.briefs(uow, [c.id for c in found])
+    return HistoryPage(items=items, total=total, page=page, page_size=PAGE_SIZE, ratings=ratings)

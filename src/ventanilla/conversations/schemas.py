@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ventanilla.satisfaction.schemas import RatingBrief
+
 REQUEST_TYPES = (
     "consulta",
     "peticion",
@@ -86,6 +88,7 @@ class HistoryPage(BaseModel):
     total: int
     page: int
     page_size: int
+    ratings: dict[str, RatingBrief] = {}  # conversation id -> its rating, if rated
 
 
 class Detail(BaseModel):

@@ -13,28 +13,44 @@ def _sig(secret: str, payload: str, size: int) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")[:size]
 
 
+def sign_token(
+    secret: str, purpose: str, value: str, ttl_seconds: float, now: float | None = None
+) -> str:
+    """``<value>.<expires>.<signature>``, valid for ``purpose`` only (a link to open a
+    conversation cannot be used as a survey link, and the other way round)."""
+    expires = int((time.time() if now is None else now) + ttl_seconds)
+    payload = f"{value}.{expires}"
+    return f"{payload}.{_sig(secret, f'{purpose}:{payload}', 32)}"
+
+
+def verify_token(
+    secret: str, purpose: str, token: str, now: float | None = None
+) -> tuple[str | None, str]:
+    """``(value, "")`` if valid for ``purpose``, else ``(None, reason)`` with reason
+    ``link_invalid`` or ``link_expired``."""
+    try:
+        value, expires_s, sig = token.rsplit(".", 2)
+        expires = int(expires_s)
+    except ValueError:
+        return None, "link_invalid"
+    payload = f"{value}.{expires_s}"
+    if not hmac.compare_digest(sig, _sig(secret, f"{purpose}:{payload}", 32)):
+        return None, "link_invalid"
+    if expires < (time.time() if now is None else now):
+        return None, "link_expired"
+    return value, ""
+
+
 def sign_link(
     secret: str, conversation_id: str, ttl_seconds: float, now: float | None = None
 ) -> str:
-    expires = int((time.time() if now is None else now) + ttl_seconds)
-    payload = f"{conversation_id}.{expires}"
-    return f"{payload}.{_sig(secret, 'link:' + payload, 32)}"
+    return sign_token(secret, "link", conversation_id, ttl_seconds, now)
 
 
 def verify_link(secret: str, link: str, now: float | None = None) -> tuple[str | None, str]:
     """``(conversation_id, "")`` if valid, else ``(None, reason)`` with reason
     ``link_invalid`` or ``link_expired``."""
-    try:
-        conversation_id, expires_s, sig = link.rsplit(".", 2)
-        expires = int(expires_s)
-    except ValueError:
-        return None, "link_invalid"
-    payload = f"{conversation_id}.{expires_s}"
-    if not hmac.compare_digest(sig, _sig(secret, "link:" + payload, 32)):
-        return None, "link_invalid"
-    if expires < (time.time() if now is None else now):
-        return None, "link_expired"
-    return conversation_id, ""
+    return verify_token(secret, "link", link, now)
 
 
 def _reply_sig(secret: str, conversation_key: str) -> str:

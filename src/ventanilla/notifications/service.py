@@ -12,6 +12,7 @@ from ventanilla.entity import repository as entity_repository
 from ventanilla.entity.schemas import EntitySettings
 from ventanilla.notifications import repository
 from ventanilla.notifications.compose import enqueue, lines
+from ventanilla.satisfaction.email import survey_for
 from ventanilla.settings import Settings
 
 
@@ -74,4 +75,5 @@ async def enqueue_transcript(
         template="transcript",
         messages=lines(events, entity.office_hours.timezone),
         filing_number=filing_number,
+        survey=await survey_for(uow, conv, settings),
     )
