@@ -27,6 +27,7 @@ from ventanilla.core.i18n import resolve_lang, translate
 from ventanilla.entity.routes import admin_router
 from ventanilla.entity.routes import widget_router as widget_config_router
 from ventanilla.kb.routes import router as kb_router
+from ventanilla.live.routes import router as live_router
 from ventanilla.notifications.routes import link_router
 from ventanilla.notifications.routes import router as mail_router
 from ventanilla.notifications.worker import MailWorker
@@ -94,6 +95,7 @@ def create_app(
         ratings_router,
         ratings_pages,
         survey_router,
+        live_router,
         sockets_router,
     ):
         app.include_router(router)

@@ -105,7 +105,7 @@ def demo(
     async def _seed() -> None:
         db = Database(db_url)
         try:
-            await seed(db, base_url)
+            await seed(db, base_url, examples=True)
         finally:
             await db.dispose()
 

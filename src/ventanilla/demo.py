@@ -18,6 +18,7 @@ from ventanilla.entity import repository as entity_repo
 from ventanilla.entity.service import EntityService
 from ventanilla.kb import repository as kb_repo
 from ventanilla.kb import service as kb
+from ventanilla.satisfaction.demo import seed_ratings
 
 DEMO_KB = Path(__file__).parent / "kb" / "data" / "canal_capital.yaml"
 DEMO_CASES = DEMO_KB.with_name("canal_capital_cases.csv")
@@ -76,9 +77,12 @@ CANNED = [
 ]
 
 
-async def seed(db: Database, base_url: str, *, knowledge_base: bool = True) -> None:
+async def seed(
+    db: Database, base_url: str, *, knowledge_base: bool = True, examples: bool = False
+) -> None:
     """Entity, accounts and canned responses; and (``knowledge_base``) the demo knowledge base
-    with its calibration, so the assistant answers frequent questions."""
+    with its calibration, so the assistant answers frequent questions; and (``examples``) a few
+    rated example conversations."""
     async with db.unit() as uow:
         if await entity_repo.load(uow.session) is None:
             await EntityService().update(
@@ -121,6 +125,9 @@ async def seed(db: Database, base_url: str, *, knowledge_base: bool = True) -> N
                 )
         if knowledge_base and not await kb_repo.all_(uow.session):
             await load_demo_kb(uow)
+    if examples:
+        async with db.unit() as uow:
+            await seed_ratings(uow, DEMO_AGENT["email"], await EntityService().get(uow))
 
 
 async def load_demo_kb(uow: UnitOfWork) -> None:

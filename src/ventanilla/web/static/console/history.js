@@ -7,11 +7,12 @@ import './shell.js';
 import { eventNode, requestTypeLabel } from './transcript.js';
 import { $, announce, clear, el, linkOrText } from './ui.js';
 
-const FILTERS = ['q', 'email', 'date_from', 'date_to', 'agent_id', 'request_type'];
+const FILTERS = ['q', 'email', 'date_from', 'date_to', 'agent_id', 'request_type', 'rating', 'resolved'];
 const form = $('#history-filters');
 const body = $('#history-body');
 const detail = $('#history-detail');
 const agentNames = new Map();
+let ratings = {}; // conversation id -> {score, resolved, comment} of the page shown
 let page = 1;
 let selectedId = null;
 let lastRequest = null;
@@ -89,10 +90,11 @@ function renderResults(result) {
   const total = Number(result.total) || 0;
   const size = Number(result.page_size) || items.length || 1;
   const pages = Math.max(1, Math.ceil(total / size));
+  ratings = result.ratings && typeof result.ratings === 'object' ? result.ratings : {};
   clear(body);
   for (const s of items) body.appendChild(rowNode(s));
   if (!items.length) {
-    body.appendChild(el('tr', null, el('td', { colspan: '6', class: 'empty' }, t('console.history.no_results'))));
+    body.appendChild(el('tr', null, el('td', { colspan: '7', class: 'empty' }, t('console.history.no_results'))));
   }
   $('#history-count').textContent = t('console.history.count', { total });
   $('#page-info').textContent = t('console.history.page', { page, pages });
@@ -116,8 +118,15 @@ function rowNode(s) {
   el('td', null, s.request_type_label || requestTypeLabel(s.request_type)),
   el('td', null, s.agent_name || t('console.common.none')),
   el('td', null, el('span', { class: `pill pill-${s.status}` }, statusText(s))),
-  el('td', null, s.topic || ''));
+  el('td', null, s.topic || ''),
+  el('td', { class: 'rating-cell' }, ratingText(ratings[s.id])));
   return row;
+}
+
+function ratingText(r) {
+  if (!r) return t('console.common.none');
+  const resolved = t(r.resolved ? 'console.history.rating_resolved' : 'console.history.rating_unresolved');
+  return `${t('console.history.rating_value', { score: r.score })} · ${resolved}`;
 }
 
 function metaRow(label, value) {
@@ -161,7 +170,11 @@ async function open(id) {
     ...metaRow(t('console.details.page'), linkOrText(s.page_url)),
     ...metaRow(t('console.details.started_at'), formatDateTime(s.created_at)),
     ...metaRow(t('console.history.closed_at'), formatDateTime(s.closed_at)),
+    ...metaRow(t('console.history.col.rating'), ratings[id] ? ratingText(ratings[id]) : ''),
   );
+  if (ratings[id] && ratings[id].comment) {
+    $('#detail-meta').append(...metaRow(t('console.history.rating_comment'), ratings[id].comment));
+  }
   for (const ev of data.events || []) {
     transcript.appendChild(eventNode(ev, { citizenSeenSeq: s.citizen_seen_seq || 0 }));
   }

@@ -37,6 +37,7 @@
   let agentName = '';
   let ended = false;
   let pendingEnd = false;
+  let surveyState = ''; // '' | 'checking' | 'open' | 'done' (rated or skipped)
 
   // Socket state
   let ws = null;
@@ -56,6 +57,7 @@
   let root, wrap, launcher, badge, badgeNum, badgeSr, panel, sub, endBtn, statusEl, noticeEl;
   let formView, formErr, startBtn, privText, privLink, privWrap;
   let chatView, waitEl, log, typingEl, confirmEl, confirmQ, closedEl, newBtn, composer, input, counter, humanEl;
+  let surveyEl, svHead, svComment, svErr, svSend, svThanks;
   const fbBoxes = {}; // seq of an automatic answer -> its "did it help?" buttons
   const officeEls = [];
   const f = {};
@@ -78,7 +80,7 @@
     try {
       localStorage.setItem(
         KEY,
-        JSON.stringify({ conversation_id: conv.id, token: conv.token, last_seq: lastSeq, seen_seq: seenSent, outbox })
+        JSON.stringify({ conversation_id: conv.id, token: conv.token, last_seq: lastSeq, seen_seq: seenSent, outbox, survey: surveyState === 'done' ? 'done' : '' })
       );
     } catch (e) {}
   };
@@ -304,8 +306,10 @@
           h('button', { type: 'button', class: 'secondary', text: t('widget.end_cancel'), onclick: cancelEnd }),
         ]),
       ])),
+      survey(),
       (closedEl = h('div', { class: 'box', hidden: true }, [
         h('p', { text: t('widget.closed') }),
+        (svThanks = h('p', { class: 'thanks', role: 'status', 'data-testid': 'vt-thanks' })),
         (newBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'vt-new', text: t('widget.new'), onclick: newConversation })),
       ])),
       (humanEl = h('div', { class: 'human', hidden: true }, [
@@ -411,6 +415,7 @@
     if (!formView.hidden) el = ['name', 'email', 'type', 'privacy'].map((k) => f[k]).find((x) => x.getAttribute('aria-invalid')) || f.name;
     else if (!confirmEl.hidden) el = confirmQ;
     else if (!composer.hidden) el = input;
+    else if (!surveyEl.hidden) el = svHead;
     else if (!closedEl.hidden) el = newBtn;
     else el = log;
     el.focus();
@@ -443,7 +448,8 @@
       showTyping(false);
       stopTyping();
       if (isOpen && a && (a === endBtn || composer.contains(a) || confirmEl.contains(a))) newBtn.focus();
-    }
+      checkSurvey();
+    } else surveyEl.hidden = true;
     setSub();
   }
 
@@ -554,6 +560,9 @@
     status = null;
     agentName = '';
     ended = pendingEnd = false;
+    surveyState = '';
+    surveyEl.hidden = true;
+    svThanks.textContent = '';
     log.textContent = '';
     statusEl.textContent = '';
     confirmEl.hidden = true;
@@ -843,6 +852,90 @@
     }, 100);
   }
 
+
+  // ---- satisfaction survey (docs/protocol.md, "Rating") -----------------------------------------
+  function survey() {
+    const opts = (name, list) =>
+      list.map(([v, label]) =>
+        h('label', { class: 'opt' }, [h('input', { type: 'radio', name, value: v, 'data-testid': name + '-' + v }), h('span', { text: label })])
+      );
+    return (surveyEl = h('form', { class: 'box survey', hidden: true, novalidate: true, 'aria-labelledby': 'vt-sv-t', 'data-testid': 'vt-survey', onsubmit: sendRating }, [
+      (svHead = h('h3', { id: 'vt-sv-t', tabindex: '-1', text: t('widget.survey.title') })),
+      h('fieldset', {}, [h('legend', { text: t('widget.survey.score') }), h('div', { class: 'opts' }, opts('vt-score', [1, 2, 3, 4, 5].map((n) => [n, t('widget.survey.s' + n)])))]),
+      h('fieldset', {}, [h('legend', { text: t('widget.survey.resolved') }), h('div', { class: 'opts' }, opts('vt-resolved', [['yes', t('widget.survey.yes')], ['no', t('widget.survey.no')]]))]),
+      h('label', { for: 'vt-comment', text: t('widget.survey.comment') }),
+      (svComment = h('textarea', { id: 'vt-comment', rows: '2', maxlength: 1000, 'aria-describedby': 'vt-comment-h', 'data-testid': 'vt-comment' })),
+      h('p', { class: 'help', id: 'vt-comment-h', text: t('widget.survey.comment_hint', { max: 1000 }) }),
+      (svErr = h('p', { class: 'err', role: 'alert' })),
+      h('div', { class: 'row' }, [
+        (svSend = h('button', { type: 'submit', class: 'primary', 'data-testid': 'vt-rate', text: t('widget.survey.send') })),
+        h('button', { type: 'button', class: 'secondary', 'data-testid': 'vt-skip', text: t('widget.survey.skip'), onclick: () => doneSurvey('') }),
+      ]),
+    ]));
+  }
+  const api = (method, path, body) =>
+    fetch(ORIGIN + '/api/widget/' + path, {
+      method,
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/json', 'Accept-Language': cfg.lang || lang, Authorization: 'Bearer ' + conv.token },
+      body: body && JSON.stringify(body),
+    }).then((r) => r.json().catch(() => ({})).then((j) => [r.ok, j]));
+  // Ask once per closed conversation whether it can still be rated (it may be, after a reload).
+  function checkSurvey() {
+    if (surveyState || !conv) return;
+    surveyState = 'checking';
+    const id = conv.id;
+    api('GET', 'rating').then(
+      ([ok, j]) => {
+        if (!conv || conv.id !== id) return;
+        if (!ok || !j.can_rate) return (surveyState = 'done');
+        surveyState = 'open';
+        const a = inside();
+        surveyEl.hidden = false;
+        if (isOpen && (!a || a === newBtn)) svHead.focus();
+      },
+      () => (surveyState = '')
+    );
+  }
+  function sendRating(e) {
+    e.preventDefault();
+    if (busy) return;
+    const fd = new FormData(surveyEl);
+    const score = +fd.get('vt-score');
+    const res = fd.get('vt-resolved');
+    const miss = !score ? 'score' : !res ? 'resolved' : '';
+    svErr.textContent = miss ? t('widget.survey.' + miss + '_required') : '';
+    if (miss) return surveyEl.querySelector('[name=vt-' + miss + ']').focus();
+    busy = true;
+    svSend.textContent = t('widget.survey.sending');
+    svSend.setAttribute('aria-disabled', 'true');
+    const done = () => {
+      busy = false;
+      svSend.textContent = t('widget.survey.send');
+      svSend.removeAttribute('aria-disabled');
+    };
+    api('POST', 'rating', { score, resolved: res === 'yes', comment: svComment.value.trim() || null }).then(
+      ([ok, j]) => {
+        done();
+        const err = j.error || {};
+        if (ok) doneSurvey(t('widget.survey.thanks'));
+        else if (err.code === 'already_rated') doneSurvey(err.message);
+        else svErr.textContent = err.message || t('widget.error.generic');
+      },
+      () => {
+        done();
+        svErr.textContent = t('widget.error.network');
+      }
+    );
+  }
+  function doneSurvey(msg) {
+    surveyState = 'done';
+    save();
+    surveyEl.hidden = true;
+    svThanks.textContent = msg;
+    if (isOpen) newBtn.focus();
+  }
+
   // ---- end -------------------------------------------------------------------------------------
   function askEnd() {
     confirmEl.hidden = false;
@@ -1012,6 +1105,7 @@
     if (!st || typeof st.conversation_id !== 'string' || typeof st.token !== 'string') return;
     conv = { id: st.conversation_id, token: st.token };
     seenSent = +st.seen_seq || 0;
+    surveyState = st.survey === 'done' ? 'done' : '';
     outbox = (Array.isArray(st.outbox) ? st.outbox : []).filter(
       (i) => i && typeof i.client_id === 'string' && typeof i.body === 'string'
     );

@@ -1,0 +1,52 @@
+"""The live snapshot: the queue, each active agent's load and conversations, presence.
+
+Presence is read through ``Context.presence`` (the one place that knows which agents have a
+console open), never recomputed here.
+"""
+
+from __future__ import annotations
+
+from ventanilla.agents import repository as agents
+from ventanilla.context import Context
+from ventanilla.conversations import repository as conversations
+from ventanilla.conversations.frames import request_type_label
+from ventanilla.conversations.models import Conversation
+from ventanilla.conversations.routes import summaries
+from ventanilla.core.db import UnitOfWork, utcnow
+from ventanilla.live import repository
+from ventanilla.live.schemas import AgentLoad, InProgress, LiveSnapshot
+
+
+def _brief(conv: Conversation, lang: str) -> InProgress:
+    return InProgress(
+        id=conv.id,
+        citizen_name=conv.citizen_name,
+        request_type_label=request_type_label(conv.request_type, lang),
+        channel=conv.channel,
+        taken_at=conv.taken_at,
+    )
+
+
+async def snapshot(ctx: Context, uow: UnitOfWork, lang: str) -> LiveSnapshot:
+    waiting = await summaries(uow, await conversations.waiting(uow.session), lang)
+    active = await repository.in_progress(uow.session)
+    users = await agents.active_users(uow.session)
+    by_agent: dict[int, list[InProgress]] = {}
+    for conv in active:
+        by_agent.setdefault(conv.agent_id or 0, []).append(_brief(conv, lang))
+    loads = [
+        AgentLoad(
+            id=u.id,
+            display_name=u.display_name,
+            role=u.role,
+            presence=ctx.presence.effective(u.id, u.presence),
+            active_chats=len(by_agent.get(u.id, [])),
+            max_chats=u.max_chats,
+            conversations=by_agent.pop(u.id, []),
+        )
+        for u in users
+    ]
+    # Online first, then the busiest, then by name.
+    loads.sort(key=lambda a: (a.presence == "disconnected", -a.active_chats, a.display_name))
+    unassigned = [c for convs in by_agent.values() for c in convs]
+    return LiveSnapshot(server_time=utcnow(), waiting=waiting, agents=loads, unassigned=unassigned)
