@@ -26,7 +26,8 @@ def _focused_testid(page: Page) -> str:
     return str(
         page.evaluate(
             "() => { const h = [...document.body.children].find(e => e.shadowRoot); "
-            "const a = h && h.shadowRoot.activeElement; return a ? (a.dataset.testid || a.id) : '' }"
+            "const a = h && h.shadowRoot.activeElement; "
+            "return a ? (a.dataset.testid || a.id) : '' }"
         )
     )
 
