@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ventanilla.cases.cli import cases_app
 from ventanilla.kb.cli import kb_app
 from ventanilla.settings import Settings
 
@@ -18,7 +19,6 @@ users_app = typer.Typer(help="Usuarios del equipo (asesores, supervisores, admin
 app.add_typer(users_app, name="users")
 mail_app = typer.Typer(help="Correo: envío de la bandeja de salida y recepción de respuestas.")
 app.add_typer(mail_app, name="mail")
-cases_app = typer.Typer(help="PQRSD: términos legales en días hábiles.")
 app.add_typer(cases_app, name="cases")
 app.add_typer(kb_app, name="kb")
 
@@ -228,33 +228,6 @@ def mail_worker() -> None:
             await db.dispose()
 
     asyncio.run(_run())
-
-
-@cases_app.command("due-date")
-def cases_due_date(
-    type_: Annotated[str, typer.Option("--type", help="Tipo de PQRSD, p. ej. queja, consulta")],
-    filed: Annotated[str, typer.Option(help="Fecha de radicación AAAA-MM-DD")],
-    closed: Annotated[
-        list[str] | None, typer.Option(help="Día en que la entidad no atiende (repetible)")
-    ] = None,
-) -> None:
-    """Fecha de vencimiento: N días hábiles contados desde el día siguiente a la radicación."""
-    from datetime import date
-
-    from ventanilla.cases.deadlines import PETITION_TYPES, BusinessCalendar, due_date
-
-    if type_ not in PETITION_TYPES:
-        typer.echo(f"Tipo desconocido: {type_}. Use uno de: {', '.join(PETITION_TYPES)}", err=True)
-        raise typer.Exit(2)
-    try:
-        filed_on = date.fromisoformat(filed)
-        closed_days = [date.fromisoformat(d) for d in closed or []]
-    except ValueError:
-        typer.echo("Use fechas con el formato AAAA-MM-DD.", err=True)
-        raise typer.Exit(2) from None
-    due = due_date(type_, filed_on, BusinessCalendar(closed_days))
-    term = PETITION_TYPES[type_].term_days
-    typer.echo(f"{due.isoformat()}  ({term} días hábiles desde {filed_on.isoformat()})")
 
 
 def main() -> None:

@@ -53,7 +53,9 @@ def test_business_calendar_basics() -> None:
 
 def test_cli_prints_the_due_date() -> None:
     runner = CliRunner()
-    ok = runner.invoke(app, ["cases", "due-date", "--type", "queja", "--filed", "2026-03-30"])
+    ok = runner.invoke(
+        app, ["cases", "due-date", "--law", "--type", "queja", "--filed", "2026-03-30"]
+    )
     assert ok.exit_code == 0 and ok.output.startswith("2026-04-22")
     closed = runner.invoke(
         app,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.clients import Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
 from ventanilla.agents.models import User
-from ventanilla.cases import service
+from ventanilla.cases import service, workflow
 from ventanilla.cases.models import Case
 from ventanilla.conversations import service as conversations
 from ventanilla.conversations.schemas import StartIn
@@ -151,7 +151,7 @@ async def test_extension_rules(db: Database, settings: Settings) -> None:
     ) -> str:
         try:
             async with db.unit() as uow:
-                await service.extend(uow, number, new_due=new_due, reason=reason, today=today)
+                await workflow.extend(uow, number, new_due=new_due, reason=reason, today=today)
         except AppError as exc:
             return exc.code
         return "ok"
@@ -185,7 +185,7 @@ async def test_status_lookup_never_reveals_another_citizens_case(server: LiveSer
     ok = await citizen.http.get(
         "/api/widget/case-status", params={"number": number.lower(), "email": "MARTA@example.com"}
     )
-    assert ok.status_code == 200 and ok.json()["status"] == "open"
+    assert ok.status_code == 200 and ok.json()["status"] == "filed"
     assert set(ok.json()) == {"number", "type", "status", "filed_on", "due_date"}
     other = await citizen.http.get(
         "/api/widget/case-status", params={"number": number, "email": "otra@example.com"}

@@ -22,7 +22,8 @@ class PetitionType:
     term_days: int
 
 
-# Bogotá te escucha typology, with the terms of Ley 1755 de 2015 art. 14.
+# Bogotá te escucha typology, with the terms of Ley 1755 de 2015 art. 14. These are also the
+# legal maxima: an entity may answer sooner (shorter terms, cases/types.py), never later.
 PETITION_TYPES: dict[str, PetitionType] = {
     t.code: t
     for t in (
@@ -75,15 +76,36 @@ class BusinessCalendar:
         return count
 
 
-def due_date(type_code: str, filed: date, calendar: BusinessCalendar | None = None) -> date:
+# Art. 21: a petition for another entity is forwarded within 5 (business) days of receipt.
+FORWARD_DAYS = 5
+# Art. 17: the entity asks for what is missing within 10 days of filing.
+HOLD_REQUEST_DAYS = 10
+
+
+def legal_term(type_code: str) -> int:
     try:
-        term = PETITION_TYPES[type_code].term_days
+        return PETITION_TYPES[type_code].term_days
     except KeyError:
         raise ValueError(f"unknown petition type {type_code!r}") from None
+
+
+def due_date(
+    type_code: str,
+    filed: date,
+    calendar: BusinessCalendar | None = None,
+    term_days: int | None = None,
+) -> date:
+    """The due date of a petition filed on ``filed`` (the legal term unless one is given)."""
+    term = legal_term(type_code) if term_days is None else term_days
     return (calendar or BusinessCalendar()).add_business_days(filed, term)
 
 
-def latest_extension(type_code: str, filed: date, calendar: BusinessCalendar | None = None) -> date:
+def latest_extension(
+    type_code: str,
+    filed: date,
+    calendar: BusinessCalendar | None = None,
+    term_days: int | None = None,
+) -> date:
     """An extension may not exceed double the original term (art. 14, parágrafo)."""
-    term = PETITION_TYPES[type_code].term_days
+    term = legal_term(type_code) if term_days is None else term_days
     return (calendar or BusinessCalendar()).add_business_days(filed, 2 * term)

@@ -1,23 +1,49 @@
-"""Filing from the console, reading and extending cases, and the citizen's status lookup."""
+"""Cases over HTTP: filing from the console, the lists and a case's detail, each step of its
+life, the entity's types and closed days (admins), and the citizen's status lookup."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ventanilla.cases import repository, service
-from ventanilla.cases.schemas import CaseOut, CaseStatus, ExtendIn, FileIn
-from ventanilla.core.db import utcnow
-from ventanilla.core.errors import NotFound
-from ventanilla.web.deps import CtxDep, CurrentAgent, client_ip
+from ventanilla.cases import service, stats, types, views, workflow
+from ventanilla.cases.schemas import (
+    AnswerIn,
+    CaseDetail,
+    CaseList,
+    CaseOut,
+    CaseStatus,
+    CaseTypeIn,
+    CaseTypeOut,
+    CaseTypesOut,
+    ClosedDayIn,
+    ClosedDayOut,
+    CompleteIn,
+    ExtendIn,
+    FileIn,
+    ForwardIn,
+    HoldIn,
+    NoteIn,
+)
+from ventanilla.core.errors import AppError
+from ventanilla.web.deps import (
+    CtxDep,
+    CurrentAdmin,
+    CurrentAgent,
+    CurrentSupervisor,
+    LangDep,
+    client_ip,
+)
 from ventanilla.web.origins import widget_origin
 
-router = APIRouter(prefix="/api/agent")
+agent_router = APIRouter(prefix="/api/agent")
+admin_router = APIRouter(prefix="/api/admin")
 citizen_router = APIRouter(prefix="/api/widget", dependencies=[Depends(widget_origin)])
 
 
-@router.post("/conversations/{conversation_id}/file", status_code=201)
+@agent_router.post("/conversations/{conversation_id}/file", status_code=201)
 async def file_case(conversation_id: str, data: FileIn, ctx: CtxDep, user: CurrentAgent) -> CaseOut:
     async with ctx.db.unit() as uow:
         case = await service.file_case(
@@ -29,25 +55,177 @@ async def file_case(conversation_id: str, data: FileIn, ctx: CtxDep, user: Curre
             reasons=data.reasons,
             settings=ctx.settings,
         )
-        return CaseOut.model_validate(case)
+        result = CaseOut.model_validate(case)
+    ctx.wake_mail()
+    return result
 
 
-@router.get("/cases/{number}")
-async def get_case(number: str, ctx: CtxDep, user: CurrentAgent) -> CaseOut:
+@agent_router.get("/cases")
+async def list_cases(
+    ctx: CtxDep,
+    user: CurrentAgent,
+    view: Annotated[str, Query(max_length=20)] = "open",
+    type: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> CaseList:
     async with ctx.db.unit() as uow:
-        case = await repository.by_number(uow.session, number)
-        if case is None:
-            raise NotFound("case_not_found")
-        return CaseOut.model_validate(case)
-
-
-@router.post("/cases/{number}/extend")
-async def extend(number: str, data: ExtendIn, ctx: CtxDep, user: CurrentAgent) -> CaseOut:
-    async with ctx.db.unit() as uow:
-        case = await service.extend(
-            uow, number, new_due=data.new_due, reason=data.reason, today=utcnow().date()
+        today = await workflow.entity_today(uow)
+        return await views.case_list(
+            uow, view=view, type_code=type or None, search=q.strip(), today=today
         )
-        return CaseOut.model_validate(case)
+
+
+@agent_router.get("/case-types")
+async def list_types(ctx: CtxDep, user: CurrentAgent, lang: LangDep) -> CaseTypesOut:
+    async with ctx.db.unit() as uow:
+        return await views.types_view(uow, lang, await workflow.entity_today(uow))
+
+
+@agent_router.get("/case-stats/on-time")
+async def on_time(
+    ctx: CtxDep,
+    user: CurrentSupervisor,
+    by: Annotated[str, Query(max_length=10)] = "type",
+    since: date | None = None,
+    until: date | None = None,
+) -> list[dict[str, object]]:
+    if by not in ("type", "area", "agent"):
+        raise AppError("case_group_invalid", field="by")
+    async with ctx.db.unit() as uow:
+        today = await workflow.entity_today(uow)
+        rates = await stats.on_time_rates(
+            uow.session,
+            by=cast(stats.GroupBy, by),
+            today=today,
+            since=since,
+            until=until,
+        )
+        return [r.as_dict() for r in rates]
+
+
+@agent_router.get("/cases/{number}")
+async def get_case(number: str, ctx: CtxDep, user: CurrentAgent, lang: LangDep) -> CaseDetail:
+    async with ctx.db.unit() as uow:
+        return await views.case_detail(uow, number, lang)
+
+
+async def _after(ctx: CtxDep, number: str, lang: str) -> CaseDetail:
+    ctx.wake_mail()  # send the notice now rather than at the worker's next round
+    async with ctx.db.unit() as uow:
+        return await views.case_detail(uow, number, lang)
+
+
+@agent_router.post("/cases/{number}/extend")
+async def extend(
+    number: str, data: ExtendIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
+) -> CaseDetail:
+    async with ctx.db.unit() as uow:
+        await workflow.extend(
+            uow,
+            number,
+            new_due=data.new_due,
+            reason=data.reason,
+            today=await workflow.entity_today(uow),
+            actor=user,
+            settings=ctx.settings,
+        )
+    return await _after(ctx, number, lang)
+
+
+@agent_router.post("/cases/{number}/hold")
+async def hold(
+    number: str, data: HoldIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
+) -> CaseDetail:
+    async with ctx.db.unit() as uow:
+        today = await workflow.entity_today(uow)
+        await workflow.hold(
+            uow, number, request=data.request, actor=user, today=today, settings=ctx.settings
+        )
+    return await _after(ctx, number, lang)
+
+
+@agent_router.post("/cases/{number}/complete")
+async def complete(
+    number: str, data: CompleteIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
+) -> CaseDetail:
+    async with ctx.db.unit() as uow:
+        await workflow.complete(
+            uow,
+            number,
+            actor=user,
+            today=await workflow.entity_today(uow),
+            settings=ctx.settings,
+            completed_on=data.completed_on,
+            note=data.note,
+        )
+    return await _after(ctx, number, lang)
+
+
+@agent_router.post("/cases/{number}/withdraw")
+async def withdraw(
+    number: str, data: NoteIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
+) -> CaseDetail:
+    async with ctx.db.unit() as uow:
+        today = await workflow.entity_today(uow)
+        await workflow.withdraw(
+            uow, number, actor=user, today=today, settings=ctx.settings, note=data.note
+        )
+    return await _after(ctx, number, lang)
+
+
+@agent_router.post("/cases/{number}/forward")
+async def forward(
+    number: str, data: ForwardIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
+) -> CaseDetail:
+    async with ctx.db.unit() as uow:
+        await workflow.forward(
+            uow,
+            number,
+            competent_entity=data.competent_entity,
+            note=data.note,
+            actor=user,
+            today=await workflow.entity_today(uow),
+            settings=ctx.settings,
+        )
+    return await _after(ctx, number, lang)
+
+
+@agent_router.post("/cases/{number}/answer")
+async def answer(
+    number: str, data: AnswerIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
+) -> CaseDetail:
+    async with ctx.db.unit() as uow:
+        today = await workflow.entity_today(uow)
+        await workflow.answer(
+            uow, number, text=data.answer, actor=user, today=today, settings=ctx.settings
+        )
+    return await _after(ctx, number, lang)
+
+
+@admin_router.put("/case-types/{code}")
+async def update_type(
+    code: str, data: CaseTypeIn, ctx: CtxDep, user: CurrentAdmin, lang: LangDep
+) -> CaseTypeOut:
+    async with ctx.db.unit() as uow:
+        await types.update_type(
+            uow, code, label=data.label, term_days=data.term_days, area=data.area, user=user
+        )
+        updated = (await types.case_types(uow.session, lang))[code]
+        return CaseTypeOut(**updated.__dict__)
+
+
+@admin_router.post("/closed-days", status_code=201)
+async def add_closed_day(data: ClosedDayIn, ctx: CtxDep, user: CurrentAdmin) -> ClosedDayOut:
+    async with ctx.db.unit() as uow:
+        today = await workflow.entity_today(uow)
+        row = await types.add_closed_day(uow, data.day, data.reason, user, today)
+        return ClosedDayOut.model_validate(row)
+
+
+@admin_router.delete("/closed-days/{day}", status_code=204)
+async def remove_closed_day(day: date, ctx: CtxDep, user: CurrentAdmin) -> None:
+    async with ctx.db.unit() as uow:
+        await types.remove_closed_day(uow, day, await workflow.entity_today(uow))
 
 
 @citizen_router.get("/case-status")
@@ -61,3 +239,9 @@ async def case_status(
     async with ctx.db.unit() as uow:
         case = await service.lookup(uow, number, email)
         return CaseStatus.model_validate(case, from_attributes=True)
+
+
+# app.py includes ``router`` (and ``citizen_router``): the console's and the admins' endpoints.
+router = APIRouter()
+router.include_router(agent_router)
+router.include_router(admin_router)

@@ -1,18 +1,18 @@
-"""Filing a PQRSD from a conversation: a gap-free number, the legal due date, the constancia of
-a verbal petition (Decreto 1166 de 2016), and the rules for an extension (Ley 1755 art. 14)."""
+"""Filing a PQRSD from a conversation (a gap-free number, the due date with the entity's terms
+and closed days, the constancia of a verbal petition, Decreto 1166 de 2016) and the citizen's
+status lookup. The later steps of a case are in ``workflow``."""
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from ventanilla.agents.models import User
 from ventanilla.cases import repository
-from ventanilla.cases.deadlines import PETITION_TYPES, BusinessCalendar, due_date, latest_extension
-from ventanilla.cases.models import Case
+from ventanilla.cases.models import Case, CaseEvent
+from ventanilla.cases.types import calendar, case_type
 from ventanilla.conversations import service as conversations
 from ventanilla.core.db import UnitOfWork, utcnow
-from ventanilla.core.errors import AppError, Conflict, NotFound
+from ventanilla.core.errors import Conflict, NotFound
 from ventanilla.core.i18n import translate
 from ventanilla.core.text import clean_text
 from ventanilla.notifications.compose import enqueue, render
@@ -35,8 +35,7 @@ async def file_case(
     settings: Settings,
 ) -> Case:
     """One step: number, due date, constancia stored and sent by email and in the chat."""
-    if type_code not in PETITION_TYPES:
-        raise AppError("case_type_invalid", field="type")
+    kind = await case_type(uow.session, type_code)
     subject = clean_text(subject, field="subject", max_chars=4000)
     reasons = clean_text(reasons, field="reasons", max_chars=4000, required=False)
     conv = await conversations.get(uow, conversation_id)
@@ -47,20 +46,22 @@ async def file_case(
     local = now.astimezone(ZoneInfo(entity.office_hours.timezone))
     seq = await repository.next_number(uow.session, local.year)
     number = format_number(settings.filing_prefix, local.year, seq)
-    due = due_date(type_code, local.date(), BusinessCalendar())
+    due = (await calendar(uow.session)).add_business_days(local.date(), kind.term_days)
     attachments: list[dict[str, object]] = []
     context = {
         "number": number,
         "when": local.strftime("%d/%m/%Y %H:%M"),
         "conv": conv,
-        "type_label": translate(conv.lang, f"case_type.{type_code}"),
+        "type_label": (
+            kind.label if kind.custom_label else translate(conv.lang, f"case_type.{type_code}")
+        ),
         "request_subject": subject,
         "reasons": reasons,
         "attachments": attachments,
         "agent_name": agent.display_name,
         "entity": entity,
         "due": due,
-        "term": PETITION_TYPES[type_code].term_days,
+        "term": kind.term_days,
         "lang": conv.lang,
     }
     constancia, _ = render("constancia", **context)
@@ -81,9 +82,24 @@ async def file_case(
         filed_on=local.date(),
         due_date=due,
         constancia=constancia,
+        term_days=kind.term_days,
+        area=kind.area,
+        status="filed",
+        updated_at=now,
     )
     uow.session.add(case)
     await uow.session.flush()
+    uow.session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind="filed",
+            status="filed",
+            at=now,
+            actor_id=agent.id,
+            actor_name=agent.display_name,
+            data={"due_date": due.isoformat(), "term_days": kind.term_days},
+        )
+    )
     await conversations.append_event(
         uow,
         conv.id,
@@ -102,26 +118,6 @@ async def file_case(
         template="constancia",
         **{k: v for k, v in context.items() if k not in ("conv", "entity", "lang")},
     )
-    return case
-
-
-async def extend(uow: UnitOfWork, number: str, *, new_due: date, reason: str, today: date) -> Case:
-    """Once, before the term expires, with a reason, to at most double the original term."""
-    case = await repository.by_number(uow.session, number)
-    if case is None:
-        raise NotFound("case_not_found")
-    reason = clean_text(reason, field="reason", max_chars=2000)
-    if case.status == "extended":
-        raise Conflict("extension_already_used")
-    if case.status == "answered":
-        raise Conflict("case_already_answered")
-    if today > case.due_date:
-        raise AppError("extension_too_late", 409, due=case.due_date.strftime("%d/%m/%Y"))
-    limit = latest_extension(case.type, case.filed_on)
-    if new_due <= case.due_date or new_due > limit:
-        raise AppError("extension_date_invalid", field="new_due", limit=limit.strftime("%d/%m/%Y"))
-    case.due_date, case.status, case.extension_reason = new_due, "extended", reason
-    await uow.session.flush()
     return case
 
 

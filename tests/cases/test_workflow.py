@@ -1,0 +1,181 @@
+"""The life of a case over HTTP with a real SMTP server: on hold (the clock stops), completed
+(the term starts again), answered (email with proof, chat), and the transitions refused."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from tests.cases.helpers import file_directly, filed_over_http
+from tests.conftest import LiveServer
+from tests.notifications.smtp_server import SmtpServer
+from ventanilla.cases import workflow
+from ventanilla.cases.models import Case, CaseEvent
+from ventanilla.cases.types import calendar
+from ventanilla.core.db import Database
+from ventanilla.core.errors import AppError
+from ventanilla.settings import Settings
+
+
+def _text(msg: object) -> str:
+    part = msg.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+    return str(part.get_content())
+
+
+async def _event_count(db: Database, number: str) -> int:
+    async with db.unit() as uow:
+        case = await uow.session.scalar(select(Case).where(Case.number == number))
+        assert case is not None
+        return int(
+            await uow.session.scalar(
+                select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)
+            )
+            or 0
+        )
+
+
+async def test_hold_complete_and_answer_with_delivery_proof(
+    mail_server: LiveServer, smtp: SmtpServer
+) -> None:
+    agent, citizen, number = await filed_over_http(mail_server)
+    await smtp.wait_for(1)  # the constancia
+    db = Database(mail_server.settings.database_url)  # the server's own runs on its loop
+
+    r = await agent.post(
+        f"/api/agent/cases/{number}/hold", {"request": "Copia de la factura del servicio"}
+    )
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert detail["case"]["status"] == "on_hold" and detail["case"]["due_date"] is None
+    assert detail["allowed"] == ["complete", "withdraw"]
+    [_, held] = await smtp.wait_for(2)
+    assert number in held["Subject"] and "Copia de la factura" in _text(held)
+    assert held["To"] == "marta@example.com"
+    note = await citizen.event(kind="message")
+    assert "Copia de la factura" in note["body"] and note["author"]["role"] == "system"
+
+    # Invalid steps are refused with a clear error and change nothing.
+    events_before = await _event_count(db, number)
+    for path, body in (
+        ("hold", {"request": "Otra cosa"}),
+        ("answer", {"answer": "Respuesta"}),
+        ("forward", {"competent_entity": "IDU"}),
+    ):
+        bad = await agent.post(f"/api/agent/cases/{number}/{path}", body)
+        assert bad.status_code == 409, (path, bad.text)
+        assert bad.json()["error"]["code"] == "case_transition_invalid"
+    assert await _event_count(db, number) == events_before
+
+    # The citizen sends what was missing in the chat; the agent records it: the term restarts.
+    await citizen.say("Adjunto la factura número 4455")
+    r = await agent.post(f"/api/agent/cases/{number}/complete", {"note": "Llegó por el chat"})
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    completed = next(e for e in detail["events"] if e["kind"] == "completed")
+    completed_on = date.fromisoformat(completed["data"]["completed_on"])
+    async with db.unit() as uow:
+        expected = (await calendar(uow.session)).add_business_days(completed_on, 15)
+    assert detail["case"]["status"] == "filed"
+    assert detail["case"]["due_date"] == expected.isoformat()
+    await smtp.wait_for(3)
+
+    r = await agent.post(
+        f"/api/agent/cases/{number}/answer",
+        {"answer": "Corregimos los datos y publicamos la fe de erratas."},
+    )
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert detail["case"]["status"] == "answered"
+    assert detail["case"]["answered_on_time"] is True
+    assert detail["allowed"] == []
+    answer = (await smtp.wait_for(4))[3]
+    assert "fe de erratas" in _text(answer) and number in answer["Subject"]
+    chat = await citizen.socket.expect(  # type: ignore[union-attr]
+        lambda f: f.get("type") == "event" and "fe de erratas" in (f.get("body") or "")
+    )
+    assert chat["author"]["name"] == "Ana"  # the display name of the agent who answered
+
+    # The proof: the SMTP server's acceptance, the time and the Message-ID, linked to the case.
+    for _ in range(100):
+        proof = (await agent.http.get(f"/api/agent/cases/{number}")).json()["answer_email"]
+        if proof["status"] == "sent":
+            break
+        await asyncio.sleep(0.05)
+    assert proof["status"] == "sent" and proof["sent_at"]
+    assert proof["server_response"].startswith("2.0.0") or "Queued" in proof["server_response"]
+    assert answer["Message-ID"] == f"<{proof['message_id']}>"
+    kinds = [
+        e["kind"] for e in (await agent.http.get(f"/api/agent/cases/{number}")).json()["events"]
+    ]
+    assert kinds == ["filed", "on_hold", "completed", "answered"]
+
+    again = await agent.post(f"/api/agent/cases/{number}/answer", {"answer": "Otra"})
+    assert again.status_code == 409
+    hold = await agent.post(f"/api/agent/cases/{number}/hold", {"request": "x"})
+    assert hold.json()["error"]["code"] == "case_transition_invalid"
+    await agent.close()
+    await citizen.close()
+    await db.dispose()
+
+
+async def test_not_competent_forwards_with_a_notice(
+    mail_server: LiveServer, smtp: SmtpServer
+) -> None:
+    agent, citizen, number = await filed_over_http(mail_server, connect=False)
+    empty = await agent.post(f"/api/agent/cases/{number}/forward", {"competent_entity": " "})
+    assert empty.status_code == 422
+    assert empty.json()["error"]["code"] == "competent_entity_required"
+    before = (await agent.http.get(f"/api/agent/cases/{number}")).json()
+    assert before["forward_by"]  # the 5-business-day deadline is shown while it runs
+    r = await agent.post(
+        f"/api/agent/cases/{number}/forward",
+        {"competent_entity": "Secretaría Distrital de Movilidad", "note": "Oficio 123"},
+    )
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert detail["case"]["status"] == "forwarded"
+    assert detail["case"]["forward_due"] == before["forward_by"]
+    forwarded = detail["events"][-1]
+    assert forwarded["data"]["on_time"] is True and forwarded["email"]["to_address"]
+    notice = (await smtp.wait_for(2))[1]
+    assert "Secretaría Distrital de Movilidad" in _text(notice)
+    await agent.close()
+    await citizen.close()
+
+
+async def test_rules_of_art_17_and_art_14(db: Database, settings: Settings) -> None:
+    agent, [case] = await file_directly(db, settings)
+    number, filed = case.number, case.filed_on
+
+    async def attempt(step: str, **kw: object) -> str:
+        try:
+            async with db.unit() as uow:
+                await getattr(workflow, step)(uow, number, actor=agent, settings=settings, **kw)
+        except AppError as exc:
+            return exc.code
+        return "ok"
+
+    async with db.unit() as uow:
+        cal = await calendar(uow.session)
+    late = cal.add_business_days(filed, 11)
+    assert await attempt("hold", request="Falta la cédula", today=late) == "hold_too_late"
+    assert await attempt("withdraw", today=filed) == "case_transition_invalid"
+    assert await attempt("hold", request="Falta la cédula", today=filed) == "ok"
+    month = workflow.one_month_after(filed)
+    assert await attempt("withdraw", today=month) == "withdraw_too_early"
+    assert (
+        await attempt("complete", today=filed, completed_on=filed - timedelta(days=1))
+        == "completed_on_invalid"
+    )
+    assert await attempt("withdraw", today=month + timedelta(days=1)) == "ok"
+    async with db.unit() as uow:
+        row = await uow.session.scalar(select(Case).where(Case.number == number))
+        assert row is not None and row.status == "closed" and row.closed_reason == "withdrawn"
+    assert await attempt("complete", today=month) == "case_transition_invalid"
+
+
+def test_one_month_after() -> None:
+    assert workflow.one_month_after(date(2026, 1, 31)) == date(2026, 2, 28)
+    assert workflow.one_month_after(date(2026, 12, 15)) == date(2027, 1, 15)
