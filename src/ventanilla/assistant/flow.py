@@ -16,6 +16,7 @@ from ventanilla.assistant import service
 from ventanilla.assistant.calibration import params_from
 from ventanilla.assistant.detect import small_talk, strip_greeting, wants_person
 from ventanilla.assistant.runtime import Built
+from ventanilla.cases import chat_lookup as case_lookup
 from ventanilla.context import Context
 from ventanilla.conversations import service as conversations
 from ventanilla.conversations.socket_loop import FrameError, Handler
@@ -80,6 +81,8 @@ async def _reply_safely(ctx: Context, conversation_id: str, text: str) -> None:
 
 
 async def _reply(ctx: Context, conversation_id: str, text: str) -> None:
+    if await case_lookup.answer(ctx.db, conversation_id, text):  # "¿cómo va mi solicitud…?"
+        return
     async with ctx.db.unit() as uow:
         conv = await conversations.get(uow, conversation_id)
         entity = await ctx.entity.get(uow)

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from ventanilla.agents import service as agents
 from ventanilla.agents.models import User
 from ventanilla.assistant import flow as assistant
+from ventanilla.cases import chat_lookup as case_lookup
 from ventanilla.context import Context
 from ventanilla.conversations import repository, service
 from ventanilla.conversations.frames import (
@@ -135,8 +136,11 @@ async def widget_socket(ws: WebSocket) -> None:
                 "created_at": posted.created_at,
             }
         )
-        # Only conversations without a person may get the assistant: skip its task otherwise.
-        if posted.created and posted.status in ("assistant", "waiting"):
+        # Only conversations without a person may get the assistant: skip its task otherwise
+        # (but a case-status lookup is answered whoever attends: cases/chat_lookup.py).
+        if posted.created and (
+            posted.status in ("assistant", "waiting") or case_lookup.candidate(body)
+        ):
             assistant.after_citizen_message(ctx, conv_id, body)
 
     async def on_typing(frame: dict[str, Any]) -> None:
