@@ -15,6 +15,7 @@ from ventanilla import __version__
 from ventanilla.agents.routes import router as agents_router
 from ventanilla.assistant.flow import warm as warm_assistant
 from ventanilla.canned.routes import router as canned_router
+from ventanilla.cases.jobs import register_jobs as register_case_jobs
 from ventanilla.cases.routes import citizen_router as cases_citizen_router
 from ventanilla.cases.routes import router as cases_router
 from ventanilla.context import Context
@@ -51,6 +52,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     ctx = Context.build(settings)
+    register_case_jobs(ctx)  # the daily PQRSD summary (cases/jobs.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

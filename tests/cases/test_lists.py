@@ -89,3 +89,29 @@ async def test_lists_counters_summary_and_rates(db: Database, settings: Settings
 async def test_no_summary_when_nothing_is_due(db: Database, settings: Settings) -> None:
     await file_directly(db, settings, n=1)
     assert await summary.send_summary(db, settings, date.today()) == 0
+
+
+async def test_the_daily_job_sends_one_summary_per_day(db: Database, settings: Settings) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from ventanilla.cases.jobs import daily_summary
+    from ventanilla.core.jobs import JobRun
+
+    _, [case] = await file_directly(db, settings, n=1)
+    await create_user(settings.database_url, "sup@entidad.gov.co", role="supervisor")
+    today = datetime.now(UTC).astimezone(ZoneInfo("America/Bogota")).date()
+    await _set_due(db, case.number, today - timedelta(days=1))
+    woken: list[bool] = []
+    ctx = SimpleNamespace(db=db, settings=settings, wake_mail=lambda: woken.append(True))
+    slot = datetime.combine(today, datetime.min.time(), ZoneInfo("America/Bogota"))
+    run = JobRun(ctx, "cases.daily_summary", slot, None)  # type: ignore[arg-type]
+    await daily_summary(run)
+    await daily_summary(run)  # a repeated run (after a crash) sends nothing more
+    async with db.unit() as uow:
+        mails = list(
+            await uow.session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "case_summary"))
+        )
+    assert len(mails) == len({m.to_address for m in mails}) >= 1
+    assert woken == [True]

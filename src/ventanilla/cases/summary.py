@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -44,6 +45,17 @@ class Summary:
     @property
     def empty(self) -> bool:
         return not self.overdue and not self.due_soon
+
+
+async def _sent_today(uow: UnitOfWork, today: date) -> bool:
+    entity = await entity_settings(uow)
+    start = datetime.combine(today, time.min, ZoneInfo(entity.office_hours.timezone))
+    found = await uow.session.scalar(
+        select(OutboxEmail.id)
+        .where(OutboxEmail.kind == "case_summary", OutboxEmail.created_at >= start)
+        .limit(1)
+    )
+    return found is not None
 
 
 async def soon_limit(uow: UnitOfWork, today: date) -> date:
@@ -90,10 +102,15 @@ def render_summary(summary: Summary, entity_name: str, console_url: str) -> tupl
     return subject, text, html
 
 
-async def send_summary(db: Database, settings: Settings, today: date) -> int:
+async def send_summary(
+    db: Database, settings: Settings, today: date, *, once_per_day: bool = False
+) -> int:
     """Write the summary to every active supervisor and admin; returns how many emails. Nothing
-    is sent when no case is due soon or overdue."""
+    is sent when no case is due soon or overdue, nor (``once_per_day``, the daily job) when a
+    summary was already written today: a job run repeated after a crash sends no second one."""
     async with db.unit() as uow:
+        if once_per_day and await _sent_today(uow, today):
+            return 0
         summary = await build_summary(uow, today)
         if summary.empty:
             return 0

@@ -1,7 +1,7 @@
 """case workflow: states and history, the entity's types and closed days, answers
 
-Revision ID: 0005_case_workflow
-Revises: 0004
+Revision ID: 0007_case_workflow
+Revises: 0006_job_leases
 Create Date: 2026-11-28 19:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import ventanilla.core.db
 
-revision = "0005_case_workflow"
-down_revision = "0004"
+revision = "0007_case_workflow"
+down_revision = "0006_job_leases"
 branch_labels = None
 depends_on = None
 
