@@ -97,6 +97,11 @@ async def test_admin_api_and_the_cli_read_the_same_data(
     await admin.login("admin2@entidad.gov.co")
     await agent.login("agente@entidad.gov.co")
 
+    assert (await agent.http.get("/console/case-types")).status_code == 403
+    page = await admin.http.get("/console/case-types")
+    assert page.status_code == 200 and "case_types.js" in page.text
+    cases_page = await agent.http.get("/console/cases")
+    assert cases_page.status_code == 200 and 'data-testid="nav-cases-count"' in cases_page.text
     forbidden = await agent.http.put(
         "/api/admin/case-types/consulta",
         json={"label": "", "term_days": 20, "area": ""},

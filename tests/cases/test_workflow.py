@@ -70,6 +70,8 @@ async def test_hold_complete_and_answer_with_delivery_proof(
 
     # The citizen sends what was missing in the chat; the agent records it: the term restarts.
     await citizen.say("Adjunto la factura número 4455")
+    shown = (await agent.http.get(f"/api/agent/cases/{number}")).json()
+    assert shown["citizen_replied_at"]  # the agent sees that the citizen answered
     r = await agent.post(f"/api/agent/cases/{number}/complete", {"note": "Llegó por el chat"})
     assert r.status_code == 200, r.text
     detail = r.json()

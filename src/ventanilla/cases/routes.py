@@ -9,6 +9,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Depends, Query, Request
 
 from ventanilla.cases import service, stats, types, views, workflow
+from ventanilla.cases.pages import pages_router
 from ventanilla.cases.schemas import (
     AnswerIn,
     CaseDetail,
@@ -73,6 +74,13 @@ async def list_cases(
         return await views.case_list(
             uow, view=view, type_code=type or None, search=q.strip(), today=today
         )
+
+
+@agent_router.get("/case-counters")
+async def counters(ctx: CtxDep, user: CurrentAgent) -> dict[str, int]:
+    """The console header's counters (due soon, overdue, on hold...)."""
+    async with ctx.db.unit() as uow:
+        return await views.counters(uow, await workflow.entity_today(uow))
 
 
 @agent_router.get("/case-types")
@@ -245,3 +253,4 @@ async def case_status(
 router = APIRouter()
 router.include_router(agent_router)
 router.include_router(admin_router)
+router.include_router(pages_router)

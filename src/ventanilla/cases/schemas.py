@@ -121,6 +121,8 @@ class CaseDetail(BaseModel):
     hold_request_by: date | None
     withdraw_from: date | None
     extension_limit: date | None
+    # On hold: when the citizen first wrote after the request (chat or email), if they did.
+    citizen_replied_at: datetime | None = None
     allowed: list[str]
 
 

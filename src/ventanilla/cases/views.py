@@ -65,6 +65,11 @@ async def case_detail(uow: UnitOfWork, number: str, lang: str) -> CaseDetail:
     types = await case_types(uow.session, lang)
     cal = await calendar(uow.session)
     running = case.status in ("filed", "extended")
+    replied = None
+    if case.status == "on_hold":
+        held = next((e for e in reversed(events) if e.kind == "on_hold"), None)
+        if held is not None:
+            replied = await repository.first_citizen_reply(uow.session, case, held.at)
     return CaseDetail(
         case=CaseOut.model_validate(case),
         type_label=types[case.type].label if case.type in types else case.type,
@@ -92,6 +97,7 @@ async def case_detail(uow: UnitOfWork, number: str, lang: str) -> CaseDetail:
         extension_limit=latest_extension(case.type, case.filed_on, cal, case.term_days)
         if running and not case.extended
         else None,
+        citizen_replied_at=replied,
         allowed=allowed_actions(case),
     )
 
@@ -111,6 +117,10 @@ async def case_list(
         today=today,
         due_soon_until=soon,
     )
+
+
+async def counters(uow: UnitOfWork, today: date) -> dict[str, int]:
+    return await repository.counters(uow.session, today, await soon_limit(uow, today))
 
 
 async def types_view(uow: UnitOfWork, lang: str, today: date | None = None) -> CaseTypesOut:

@@ -1,8 +1,9 @@
 // "Radicar PQRSD": file the selected conversation as a petition (number, due date, constancia).
-// The selected conversation is the tab marked aria-current in the workspace.
+// The selected conversation is the tab marked aria-current in the workspace. The types, with
+// the entity's names and terms, are read from /api/agent/case-types when the dialog opens.
 import { api } from './api.js';
 import { t } from './i18n.js';
-import { announce, openDialog } from './ui.js';
+import { announce, clear, el, openDialog } from './ui.js';
 
 const button = document.getElementById('file-case');
 const dialog = document.getElementById('file-dialog');
@@ -18,6 +19,20 @@ function selectedId() {
   return tab ? tab.dataset.conversationId : null;
 }
 
+async function loadTypes() {
+  try {
+    const data = await api.get('/api/agent/case-types');
+    const chosen = type.value; // read after the request: the agent may have chosen meanwhile
+    clear(type);
+    for (const ct of data.types) {
+      type.appendChild(el('option', { value: ct.code }, `${ct.label} (${t('console.file.days', { days: ct.term_days })})`));
+    }
+    if (chosen) type.value = chosen;
+  } catch {
+    // keep the server-rendered list (the law's names and terms)
+  }
+}
+
 function showError(message) {
   error.textContent = message || '';
   error.hidden = !message;
@@ -28,6 +43,7 @@ if (button && dialog) {
     if (!selectedId()) return;
     showError('');
     subject.removeAttribute('aria-invalid');
+    loadTypes();
     openDialog(dialog, subject);
   });
   dialog.querySelectorAll('[data-close]').forEach((b) => b.addEventListener('click', () => dialog.close('cancel')));
