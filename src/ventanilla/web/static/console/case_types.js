@@ -22,14 +22,14 @@ function typeRow(type) {
     el('td', null, el('code', null, type.code)),
     el('td', null,
       el('label', { class: 'visually-hidden', for: id('label') }, t('console.case_types.label_for', { code: type.code })),
-      input('label', { value: type.custom_label ? type.label : '', placeholder: type.label, maxlength: '120' })),
+      input('label', { type: 'text', value: type.custom_label ? type.label : '', placeholder: type.label, maxlength: '120' })),
     el('td', null,
       el('label', { class: 'visually-hidden', for: id('term_days') }, t('console.case_types.term_for', { code: type.code })),
       input('term_days', { type: 'number', min: '1', max: String(type.legal_term_days), value: String(type.term_days), required: true }),
       el('span', { class: 'hint' }, ` ${t('console.case_types.legal', { n: type.legal_term_days })}`)),
     el('td', null,
       el('label', { class: 'visually-hidden', for: id('area') }, t('console.case_types.area_for', { code: type.code })),
-      input('area', { value: type.area, maxlength: '80' })),
+      input('area', { type: 'text', value: type.area, maxlength: '80' })),
     el('td', null, form,
       el('button', { type: 'submit', form: id('form'), class: 'btn btn-small', dataset: { testid: 'type-save' } }, t('console.case_types.save'))));
   form.addEventListener('submit', async (ev) => {
@@ -62,7 +62,7 @@ async function load() {
   clear(tbody);
   for (const type of data.types) tbody.appendChild(typeRow(type));
   clear(closedList);
-  if (!data.closed_days.length) closedList.appendChild(el('li', { class: 'empty' }, t('console.case_types.no_closed')));
+  if (!data.closed_days.length) closedList.appendChild(el('li', { class: 'hint' }, t('console.case_types.no_closed')));
   for (const day of data.closed_days) {
     closedList.appendChild(el('li', { dataset: { testid: 'closed-item' } },
       `${formatDay(day.day)}${day.reason ? ` · ${day.reason}` : ''} `,

@@ -184,7 +184,7 @@ function renderDetail(data) {
   fact(facts, t('console.cases.status'), statusLabel(c.status), 'case-status');
   fact(facts, t('console.cases.petitioner'), `${c.petitioner_name} <${c.petitioner_email}>`);
   fact(facts, t('console.cases.filed'), `${formatDateTime(c.filed_at)} · ${c.received_by_name}`);
-  fact(facts, t('console.cases.due'), c.status === 'on_hold' ? t('console.cases.clock_stopped') : formatDay(c.due_date), 'case-due');
+  fact(facts, t('console.cases.due'), dueText(c), 'case-due');
   fact(facts, t('console.cases.term'), t('console.cases.term_days', { n: c.term_days }));
   fact(facts, t('console.cases.area'), c.area);
   fact(facts, t('console.cases.subject'), c.subject);
