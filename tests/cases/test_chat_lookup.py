@@ -86,3 +86,28 @@ async def test_status_lookup_in_the_chat(server: LiveServer) -> None:
     await other.close()
     await marta.close()
     await agent.close()
+
+
+async def test_status_lookup_while_the_assistant_attends(server: LiveServer) -> None:
+    from tests.cases.helpers import file_directly
+    from tests.clients import seed_demo
+    from ventanilla.core.db import Database
+
+    await seed_demo(server.settings.database_url, server.url, knowledge_base=True)
+    db = Database(server.settings.database_url)  # the server's own runs on its loop
+    try:
+        _, [case] = await file_directly(db, server.settings)
+    finally:
+        await db.dispose()
+    citizen = Citizen(server.url)
+    r = await citizen.start(name="Ciudadano 0", email="c0@example.com")
+    assert r.json()["status"] == "assistant"
+    await citizen.connect()
+    await citizen.say(f"Hola, ¿cómo va mi solicitud {case.number}? Mi correo es c0@example.com")
+    told = await citizen.socket.expect(_bot(case.number), 60)  # type: ignore[union-attr]
+    assert "En trámite" in told["body"]
+    # The assistant did not also answer (or hand over) that message.
+    await citizen.socket.nothing(  # type: ignore[union-attr]
+        lambda f: f.get("type") == "event" and f.get("kind") in ("handover", "choices"), 1.0
+    )
+    await citizen.close()

@@ -181,3 +181,33 @@ async def test_rules_of_art_17_and_art_14(db: Database, settings: Settings) -> N
 def test_one_month_after() -> None:
     assert workflow.one_month_after(date(2026, 1, 31)) == date(2026, 2, 28)
     assert workflow.one_month_after(date(2026, 12, 15)) == date(2027, 1, 15)
+
+
+async def test_after_completion_the_extension_counts_from_the_new_term(
+    db: Database, settings: Settings
+) -> None:
+    agent, [case] = await file_directly(db, settings)
+    filed = case.filed_on
+    async with db.unit() as uow:
+        cal = await calendar(uow.session)
+        await workflow.hold(
+            uow, case.number, request="Falta la cédula", actor=agent, today=filed, settings=settings
+        )
+    completed_on = filed + timedelta(days=25)
+    async with db.unit() as uow:
+        resumed = await workflow.complete(
+            uow,
+            case.number,
+            actor=agent,
+            today=completed_on,
+            settings=settings,
+            completed_on=completed_on,
+        )
+    assert resumed.due_date == cal.add_business_days(completed_on, 15)
+    double = cal.add_business_days(completed_on, 30)
+    assert double > cal.add_business_days(filed, 30)  # beyond double the term from filing
+    async with db.unit() as uow:
+        extended = await workflow.extend(
+            uow, case.number, new_due=double, reason="Concepto técnico", today=completed_on
+        )
+    assert extended.due_date == double and extended.status == "extended"

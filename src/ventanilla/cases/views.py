@@ -21,7 +21,7 @@ from ventanilla.cases.schemas import (
 )
 from ventanilla.cases.summary import soon_limit
 from ventanilla.cases.types import calendar, case_types, closed_days
-from ventanilla.cases.workflow import ALLOWED, one_month_after
+from ventanilla.cases.workflow import ALLOWED, one_month_after, term_start
 from ventanilla.core.db import UnitOfWork
 from ventanilla.core.errors import AppError, NotFound
 from ventanilla.notifications.models import OutboxEmail
@@ -94,7 +94,9 @@ async def case_detail(uow: UnitOfWork, number: str, lang: str) -> CaseDetail:
         withdraw_from=one_month_after(case.hold_requested_on)
         if case.status == "on_hold" and case.hold_requested_on
         else None,
-        extension_limit=latest_extension(case.type, case.filed_on, cal, case.term_days)
+        extension_limit=latest_extension(
+            case.type, await term_start(uow.session, case), cal, case.term_days
+        )
         if running and not case.extended
         else None,
         citizen_replied_at=replied,

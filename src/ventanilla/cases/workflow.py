@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from ventanilla.agents.models import User
 from ventanilla.cases import repository
 from ventanilla.cases.deadlines import FORWARD_DAYS, HOLD_REQUEST_DAYS, latest_extension
@@ -62,6 +64,15 @@ async def entity_zone(uow: UnitOfWork) -> ZoneInfo:
 
 async def entity_today(uow: UnitOfWork) -> date:
     return utcnow().astimezone(await entity_zone(uow)).date()
+
+
+async def term_start(session: AsyncSession, case: Case) -> date:
+    """The day the current term counts from: filing, or the day the citizen completed an
+    incomplete petition (art. 17: the term starts again)."""
+    completed = await repository.last_event(session, case.id, "completed")
+    if completed is not None and (completed.data or {}).get("completed_on"):
+        return date.fromisoformat(str(completed.data["completed_on"]))
+    return case.filed_on
 
 
 async def _take(uow: UnitOfWork, number: str, action: str) -> Case:
@@ -129,7 +140,8 @@ async def extend(
     if today > case.due_date:
         raise AppError("extension_too_late", 409, due=_fmt(case.due_date))
     cal = await calendar(uow.session)
-    limit = latest_extension(case.type, case.filed_on, cal, case.term_days)
+    start = await term_start(uow.session, case)
+    limit = latest_extension(case.type, start, cal, case.term_days)
     if new_due <= case.due_date or new_due > limit:
         raise AppError("extension_date_invalid", field="new_due", limit=_fmt(limit))
     old = case.due_date
