@@ -85,3 +85,38 @@ def test_agent_answers_a_case_and_the_citizen_sees_it(
             break
         agent.wait_for_timeout(250)
     expect(proof).to_contain_text("Message-ID")
+
+
+def test_admin_edits_types_and_closed_days(
+    live: GranianServer, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    from datetime import date, timedelta
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    admin = new_page(browser, contexts, viewport={"width": 1280, "height": 900})
+    admin.goto(live.url + "/login")
+    admin.get_by_test_id("login-email").fill("admin@demo.ventanilla.co")
+    admin.get_by_test_id("login-password").fill("demo-admin-2026")
+    admin.get_by_test_id("login-submit").click()
+    admin.wait_for_url(live.url + "/console")
+    admin.get_by_test_id("nav-case-types").click()
+    row = admin.get_by_test_id("type-row").filter(has_text="sugerencia")
+    row.get_by_test_id("type-term_days").fill("20")
+    row.get_by_test_id("type-save").click()
+    expect(admin.get_by_test_id("status")).to_contain_text("15")  # the law's maximum
+    row.get_by_test_id("type-term_days").fill("12")
+    row.get_by_test_id("type-label").fill("Sugerencia de programación")
+    row.get_by_test_id("type-save").click()
+    expect(admin.get_by_test_id("status")).to_contain_text("Sugerencia de programación, 12")
+    day = date.today() + timedelta(days=30)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    admin.get_by_test_id("closed-day").fill(day.isoformat())
+    admin.get_by_test_id("closed-add").click()
+    expect(admin.get_by_test_id("closed-list")).to_contain_text(day.strftime("%d/%m/%Y"))
+    results = Axe().run(admin)
+    serious = [
+        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []

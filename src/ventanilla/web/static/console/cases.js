@@ -27,7 +27,7 @@ function typeLabel(code) {
 }
 
 function statusLabel(status) {
-  return t(`case.status.${status}`);
+  return t(`console.cases.state.${status}`);
 }
 
 function dueText(item) {
