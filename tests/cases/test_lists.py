@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
 from tests.cases.helpers import file_directly
 from tests.clients import create_user
@@ -115,3 +116,34 @@ async def test_the_daily_job_sends_one_summary_per_day(db: Database, settings: S
         )
     assert len(mails) == len({m.to_address for m in mails}) >= 1
     assert woken == [True]
+
+
+async def test_summary_command(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from ventanilla.cli import app
+
+    _, [case] = await file_directly(db, settings, n=1)
+    await create_user(settings.database_url, "sup@entidad.gov.co", role="supervisor")
+    await _set_due(db, case.number, date.today() - timedelta(days=3))
+    monkeypatch.setenv("VENTANILLA_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    shown = await asyncio.to_thread(runner.invoke, app, ["cases", "summary"])
+    assert shown.exit_code == 0, shown.output
+    assert case.number in shown.output and "Vencidas sin respuesta" in shown.output
+    async with db.unit() as uow:
+        count = await uow.session.scalar(
+            select(func.count()).select_from(OutboxEmail).where(OutboxEmail.kind == "case_summary")
+        )
+    assert count == 0  # without --send nothing is written
+    sent = await asyncio.to_thread(runner.invoke, app, ["cases", "summary", "--send"])
+    assert sent.exit_code == 0 and "Correos en la bandeja de salida" in sent.output
+    async with db.unit() as uow:
+        count = await uow.session.scalar(
+            select(func.count()).select_from(OutboxEmail).where(OutboxEmail.kind == "case_summary")
+        )
+    assert count and count >= 1

@@ -211,3 +211,27 @@ async def test_after_completion_the_extension_counts_from_the_new_term(
             uow, case.number, new_due=double, reason="Concepto técnico", today=completed_on
         )
     assert extended.due_date == double and extended.status == "extended"
+
+
+async def test_the_citizen_is_told_of_an_extension(
+    mail_server: LiveServer, smtp: SmtpServer
+) -> None:
+    agent, citizen, number = await filed_over_http(mail_server, connect=False)
+    detail = (await agent.http.get(f"/api/agent/cases/{number}")).json()
+    limit = date.fromisoformat(detail["extension_limit"])
+    r = await agent.post(
+        f"/api/agent/cases/{number}/extend",
+        {"new_due": limit.isoformat(), "reason": "Se requiere un concepto técnico del área"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["status"] == "extended" and "extend" not in r.json()["allowed"]
+    notice = (await smtp.wait_for(2))[1]
+    body = _text(notice)
+    assert limit.strftime("%d/%m/%Y") in body and "concepto técnico" in body
+    assert number in notice["Subject"]
+    again = await agent.post(
+        f"/api/agent/cases/{number}/extend", {"new_due": limit.isoformat(), "reason": "Otra"}
+    )
+    assert again.json()["error"]["code"] == "extension_already_used"
+    await agent.close()
+    await citizen.close()
