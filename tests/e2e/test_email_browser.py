@@ -18,6 +18,10 @@ def test_reply_by_email_and_back_by_link(
     login(agent, live.url, "ana@entidad.gov.co")
     start_chat(citizen, live.url, "Sofía Correo", email="sofia@example.com")
     send(citizen, "Quiero una copia del programa del martes")
+    # Leave only once the server has the message: a tab closed while a message is still on its
+    # way keeps it in the browser (sent on the next visit), and this test is about email.
+    mine = citizen.get_by_test_id("vt-msg").filter(has_text="Quiero una copia")
+    expect(mine).to_have_attribute("data-state", re.compile("sent|seen"))
     citizen.close()  # the citizen leaves the website
 
     item = agent.get_by_test_id("queue-item").filter(has_text="Sofía Correo")
