@@ -13,4 +13,5 @@ def load_all() -> None:
     import ventanilla.entity.models
     import ventanilla.kb.models
     import ventanilla.notifications.models
+    import ventanilla.reports.models
     import ventanilla.satisfaction.models  # noqa: F401

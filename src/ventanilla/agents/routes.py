@@ -8,6 +8,7 @@ from ventanilla.agents import repository, service
 from ventanilla.agents.schemas import AgentListItem, MeWithCsrf, PresenceIn
 from ventanilla.conversations import repository as conversations
 from ventanilla.conversations.frames import AGENTS
+from ventanilla.reports.recorder import presence_changed
 from ventanilla.web.deps import CtxDep, CurrentAgent
 
 router = APIRouter(prefix="/api/agent")
@@ -27,12 +28,14 @@ async def put_presence(
     async with ctx.db.unit() as uow:
         updated = await service.set_presence(uow, user, data.presence)
         count = await conversations.active_count(uow.session, user.id)
+        effective = ctx.presence.effective(user.id, updated.presence)
+        await presence_changed(uow.session, user.id, effective)  # reports: time available
         uow.publish(
             AGENTS,
             {
                 "type": "presence",
                 "agent_id": user.id,
-                "presence": ctx.presence.effective(user.id, updated.presence),
+                "presence": effective,
                 "active_chats": count,
             },
         )

@@ -46,6 +46,8 @@ class Conversation(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When it first entered the agents' queue (at start, or at the assistant's handover): reports.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(10), nullable=True)
     topic: Mapped[str | None] = mapped_column(String(120), nullable=True)

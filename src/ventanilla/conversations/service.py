@@ -30,6 +30,7 @@ from ventanilla.core.text import clean_text
 from ventanilla.entity import repository as entity_repository
 from ventanilla.entity.schemas import EntitySettings
 from ventanilla.notifications.service import enqueue_transcript
+from ventanilla.reports import recorder as reports
 from ventanilla.settings import LimitsSettings, Settings
 
 Author = tuple[str, int | None, str]  # role, user id, display name
@@ -76,6 +77,7 @@ async def start(
         consent_version=data.privacy_version,
         consent_at=now,
         created_at=now,
+        queued_at=now if status == "waiting" else None,
         channel=channel,
         transcript_opt_out=data.transcript_opt_out,
     )
@@ -113,6 +115,7 @@ async def reopen_if_closed(uow: UnitOfWork, conversation_id: str) -> None:
     if conv.status != "closed":
         return
     conv.status, conv.agent_id, conv.closed_at, conv.closed_by = "waiting", None, None, None
+    conv.queued_at = conv.queued_at or utcnow()
     await _append(uow, conv, kind="reopened", author=("citizen", None, conv.citizen_name))
     uow.publish(
         AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
@@ -204,6 +207,7 @@ async def hand_over(
     if conv.status != "assistant":
         return None
     conv.status = "waiting"
+    conv.queued_at = conv.queued_at or utcnow()
     await _append(uow, conv, kind="handover", author=author, body=body, data={"reason": reason})
     uow.publish(
         AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
@@ -355,6 +359,7 @@ async def close(
         author=by,
         data={"by": by[0], "request_type": conv.request_type, "topic": conv.topic},
     )
+    await reports.conversation_closed(uow.session, conv)  # facts and daily sums, once
     if settings is not None:
         await enqueue_transcript(uow, conv, settings)
     names = await repository.agent_names(uow.session, {conv.agent_id} if conv.agent_id else set())

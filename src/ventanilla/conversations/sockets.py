@@ -36,6 +36,7 @@ from ventanilla.conversations.socket_loop import (
 from ventanilla.core.db import encode_envelope
 from ventanilla.core.errors import AppError
 from ventanilla.core.i18n import resolve_lang
+from ventanilla.reports.recorder import presence_changed
 from ventanilla.web.deps import SESSION_COOKIE
 from ventanilla.web.origins import origin_allowed
 
@@ -217,6 +218,7 @@ async def agent_socket(ws: WebSocket) -> None:
         mine = await summaries(uow, await repository.assigned_to(uow.session, user.id), lang)
         count = await repository.active_count(uow.session, user.id)
         if first:
+            await presence_changed(uow.session, user.id, user.presence)  # reports
             uow.publish(
                 AGENTS,
                 {
@@ -311,6 +313,7 @@ async def agent_socket(ws: WebSocket) -> None:
 async def _announce_gone(ctx: Context, user_id: int) -> None:
     async with ctx.db.unit() as uow:
         count = await repository.active_count(uow.session, user_id)
+        await presence_changed(uow.session, user_id, "disconnected")  # reports
         uow.publish(
             AGENTS,
             {

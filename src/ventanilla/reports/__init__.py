@@ -1,0 +1,1 @@
+"""Reports: conversation facts, metrics, the quality score and findings, dashboards, exports."""

@@ -1,0 +1,228 @@
+"""Reads behind the dashboards and exports. Sums come from ``report_daily``; what cannot be summed
+(unique citizens, distributions, the heatmap, ratings) is read from the facts of the period,
+one row per conversation, indexed by day."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, column, func, select, table, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ventanilla.agents.models import User
+from ventanilla.reports.models import ConversationFacts, DailyFigures, PresenceInterval
+from ventanilla.reports.repository import DAILY_SUMS
+from ventanilla.reports.schemas import Period
+
+F = ConversationFacts
+D = DailyFigures
+WAIT_BUCKETS = (30, 60, 120, 300, 600, 1800)  # seconds; the last bucket is "more"
+
+# The satisfaction helper's table (issue 5); read through a table clause so reports work with or
+# without that package installed.
+RATINGS = table(
+    "ratings",
+    column("conversation_id"),
+    column("score"),
+    column("resolved"),
+    column("agent_id"),
+    column("created_at"),
+)
+
+
+def ratings_available() -> bool:
+    try:
+        importlib.import_module("ventanilla.satisfaction.models")
+    except ImportError:
+        return False
+    return True
+
+
+def _daily_where(p: Period) -> ColumnElement[bool]:
+    conds: list[ColumnElement[bool]] = [D.day >= p.start, D.day <= p.end]
+    if p.agent_id is not None:
+        conds.append(D.agent_id == p.agent_id)
+    if p.request_type:
+        conds.append(D.request_type == p.request_type)
+    if p.category is not None:
+        conds.append(D.category == p.category)
+    if p.channel:
+        conds.append(D.channel == p.channel)
+    return and_(true(), *conds)
+
+
+def facts_where(p: Period) -> ColumnElement[bool]:
+    conds: list[ColumnElement[bool]] = [F.day >= p.start, F.day <= p.end]
+    if p.agent_id is not None:
+        conds.append(F.agent_id == p.agent_id)
+    if p.request_type:
+        conds.append(F.request_type == p.request_type)
+    if p.category is not None:
+        conds.append(F.category == p.category)
+    if p.channel:
+        conds.append(F.channel == p.channel)
+    return and_(true(), *conds)
+
+
+def _sums() -> list[Any]:
+    return [func.coalesce(func.sum(getattr(D, k)), 0).label(k) for k in DAILY_SUMS]
+
+
+async def sums(session: AsyncSession, p: Period) -> dict[str, float]:
+    row = (await session.execute(select(*_sums()).where(_daily_where(p)))).one()
+    return {k: float(v or 0) for k, v in row._mapping.items()}
+
+
+async def sums_by(session: AsyncSession, p: Period, *keys: str) -> dict[Any, dict[str, float]]:
+    """Sums per ``day``, ``agent_id``, ``request_type``, ``category`` or ``channel`` (one key:
+    keyed by its value; several: by the tuple of values)."""
+    cols = [getattr(D, k) for k in keys]
+    rows = await session.execute(select(*cols, *_sums()).where(_daily_where(p)).group_by(*cols))
+    out: dict[Any, dict[str, float]] = {}
+    for row in rows.all():
+        m = dict(row._mapping)
+        values = tuple(m.pop(k) for k in keys)
+        out[values[0] if len(keys) == 1 else values] = {n: float(v or 0) for n, v in m.items()}
+    return out
+
+
+async def citizens(session: AsyncSession, p: Period) -> int:
+    q = select(func.count(func.distinct(F.citizen_key))).where(facts_where(p))
+    return int(await session.scalar(q) or 0)
+
+
+def _ratings_join(p: Period, *cols: Any) -> Select[Any]:
+    return (
+        select(*cols)
+        .select_from(F)
+        .join(RATINGS, RATINGS.c.conversation_id == F.conversation_id)
+        .where(facts_where(p))
+    )
+
+
+async def ratings_summary(session: AsyncSession, p: Period) -> dict[str, Any]:
+    """Ratings of the period's conversations: count, distribution 1..5, resolved."""
+    if not ratings_available():
+        return {"rated": 0, "dist": [0, 0, 0, 0, 0], "resolved": 0, "score_sum": 0}
+    score, resolved = RATINGS.c.score, RATINGS.c.resolved
+    rows = await session.execute(
+        _ratings_join(
+            p, score, func.count(), func.sum(case((resolved.is_(True), 1), else_=0))
+        ).group_by(score)
+    )
+    dist, rated, res, total = [0, 0, 0, 0, 0], 0, 0, 0
+    for s, n, r in rows.all():
+        if 1 <= int(s) <= 5:
+            dist[int(s) - 1] = int(n)
+            rated += int(n)
+            res += int(r or 0)
+            total += int(s) * int(n)
+    return {"rated": rated, "dist": dist, "resolved": res, "score_sum": total}
+
+
+async def ratings_by(session: AsyncSession, p: Period, *keys: str) -> dict[Any, dict[str, float]]:
+    """Ratings grouped by facts columns (``day``, ``agent_id``, ``category`` …), keyed like
+    ``sums_by``."""
+    if not ratings_available():
+        return {}
+    cols = [getattr(F, k) for k in keys]
+    rows = await session.execute(
+        _ratings_join(
+            p,
+            *cols,
+            func.count(),
+            func.sum(RATINGS.c.score),
+            func.sum(case((RATINGS.c.resolved.is_(True), 1), else_=0)),
+        ).group_by(*cols)
+    )
+    out: dict[Any, dict[str, float]] = {}
+    for row in rows.all():
+        values, (n, s, r) = tuple(row[: len(keys)]), row[len(keys) :]
+        key = values[0] if len(keys) == 1 else values
+        out[key] = {"rated": float(n), "score_sum": float(s or 0), "resolved": float(r or 0)}
+    return out
+
+
+async def heatmap(session: AsyncSession, p: Period) -> list[dict[str, Any]]:
+    """Per local weekday and hour: conversations, queued, missed, waits (sum and count)."""
+    rows = await session.execute(
+        select(
+            F.weekday,
+            F.hour,
+            func.count(),
+            func.sum(case((F.queued.is_(True), 1), else_=0)),
+            func.sum(case((F.missed.is_(True), 1), else_=0)),
+            func.coalesce(func.sum(F.wait_seconds), 0),
+            func.count(F.wait_seconds),
+            func.coalesce(func.sum(F.handling_seconds), 0),
+            func.count(F.handling_seconds),
+        )
+        .where(facts_where(p))
+        .group_by(F.weekday, F.hour)
+    )
+    keys = "weekday hour conversations queued missed wait_sum wait_n handling_sum handling_n"
+
+    return [dict(zip(keys.split(), (float(x or 0) for x in r), strict=True)) for r in rows.all()]
+
+
+async def wait_distribution(session: AsyncSession, p: Period) -> list[int]:
+    """How many conversations were taken within each bucket of ``WAIT_BUCKETS`` (and above)."""
+    w = F.wait_seconds
+    whens = []
+    for i, limit in enumerate(WAIT_BUCKETS):
+        whens.append((w <= limit, i))
+    bucket = case(*whens, else_=len(WAIT_BUCKETS))
+    rows = await session.execute(
+        select(bucket, func.count()).where(facts_where(p), w.is_not(None)).group_by(bucket)
+    )
+    out = [0] * (len(WAIT_BUCKETS) + 1)
+    for b, n in rows.all():
+        out[int(b)] = int(n)
+    return out
+
+
+async def presence_seconds(
+    session: AsyncSession, start: datetime, end: datetime, agent_id: int | None = None
+) -> dict[int, float]:
+    """Seconds each agent spent available between ``start`` and ``end`` (UTC)."""
+    q = select(
+        PresenceInterval.user_id, PresenceInterval.started_at, PresenceInterval.ended_at
+    ).where(
+        PresenceInterval.state == "available",
+        PresenceInterval.started_at < end,
+        (PresenceInterval.ended_at.is_(None)) | (PresenceInterval.ended_at > start),
+    )
+    if agent_id is not None:
+        q = q.where(PresenceInterval.user_id == agent_id)
+    now = datetime.now(start.tzinfo)
+    out: dict[int, float] = {}
+    for uid, a, b in (await session.execute(q)).all():
+        lo, hi = max(a, start), min(b or now, end)
+        if hi > lo:
+            out[int(uid)] = out.get(int(uid), 0.0) + (hi - lo).total_seconds()
+    return out
+
+
+async def agent_names(session: AsyncSession) -> dict[int, str]:
+    rows = await session.execute(select(User.id, User.display_name))
+    return {int(i): str(n) for i, n in rows.all()}
+
+
+async def categories(session: AsyncSession, p: Period) -> list[str]:
+    rows = await session.scalars(
+        select(D.category).where(D.day >= p.start, D.day <= p.end).distinct().order_by(D.category)
+    )
+    return [c for c in rows if c]
+
+
+async def facts_rows(session: AsyncSession, p: Period, limit: int) -> list[ConversationFacts]:
+    rows = await session.scalars(
+        select(F).where(facts_where(p)).order_by(F.started_at, F.conversation_id).limit(limit)
+    )
+    return list(rows)
+
+
+async def first_day(session: AsyncSession) -> date | None:
+    return await session.scalar(select(func.min(D.day)))
