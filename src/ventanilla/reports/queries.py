@@ -226,3 +226,13 @@ async def facts_rows(session: AsyncSession, p: Period, limit: int) -> list[Conve
 
 async def first_day(session: AsyncSession) -> date | None:
     return await session.scalar(select(func.min(D.day)))
+
+
+async def ratings_in(session: AsyncSession, p: Period) -> dict[str, tuple[int, bool]]:
+    """Score and "resolved" of the period's rated conversations, by conversation id."""
+    if not ratings_available():
+        return {}
+    rows = await session.execute(
+        _ratings_join(p, F.conversation_id, RATINGS.c.score, RATINGS.c.resolved)
+    )
+    return {str(c): (int(s), bool(r)) for c, s, r in rows.all()}

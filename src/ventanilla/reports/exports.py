@@ -1,0 +1,234 @@
+"""Exports of a period: conversations and figures as CSV or XLSX (xlsxwriter, constant memory).
+
+Conversations are exported without the citizen's name or email (Ley 1581: the export is for
+measuring the service, which needs neither); the conversation id finds one in the history.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ventanilla.conversations.frames import request_type_label
+from ventanilla.core.i18n import translate
+from ventanilla.reports import queries
+from ventanilla.reports.schemas import Period
+
+MAX_ROWS = 200_000
+TABLES = ("conversations", "daily", "agents")
+Table = tuple[list[str], list[list[Any]]]
+
+CONV_COLS = (
+    "conversation",
+    "day",
+    "start",
+    "weekday",
+    "hour",
+    "agent",
+    "request_type",
+    "category",
+    "channel",
+    "assistant_only",
+    "handed_over",
+    "attended",
+    "missed",
+    "abandoned",
+    "transfers",
+    "reopened",
+    "wait_s",
+    "first_response_s",
+    "first_response_within",
+    "response_avg_s",
+    "handling_s",
+    "rating",
+    "resolved",
+)
+
+
+def _r(value: float | None, digits: int = 1) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
+async def conversations_table(
+    session: AsyncSession, p: Period, tz: ZoneInfo, lang: str, names: dict[int, str]
+) -> Table:
+    rows = await queries.facts_rows(session, p, MAX_ROWS)
+    ratings = await queries.ratings_in(session, p)
+    yes, no = translate(lang, "reports.yes"), translate(lang, "reports.no")
+
+    def yn(v: bool | None) -> str:
+        return "" if v is None else (yes if v else no)
+
+    out = []
+    for f in rows:
+        score, resolved = ratings.get(f.conversation_id, (None, None))
+        out.append(
+            [
+                f.conversation_id,
+                f.day.isoformat(),
+                f.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                translate(lang, f"weekday.{f.weekday}"),
+                f.hour,
+                names.get(f.agent_id or 0, ""),
+                request_type_label(f.request_type, lang),
+                f.category,
+                translate(lang, f"reports.channel.{f.channel}"),
+                yn(f.assistant_only),
+                yn(f.handed_over),
+                yn(f.attended),
+                yn(f.missed),
+                yn(f.abandoned),
+                f.transfers,
+                f.reopened,
+                _r(f.wait_seconds),
+                _r(f.first_response_seconds),
+                yn(f.first_response_within),
+                _r(f.response_sum / f.response_count) if f.response_count else None,
+                _r(f.handling_seconds),
+                score,
+                yn(resolved),
+            ]
+        )
+    return [translate(lang, f"reports.col.{c}") for c in CONV_COLS], out
+
+
+TREND_COLS = (
+    "period",
+    "conversations",
+    "attended",
+    "assistant_only",
+    "missed",
+    "missed_share",
+    "wait_avg",
+    "first_response_avg",
+    "first_response_within_share",
+    "handling_avg",
+    "satisfaction_avg",
+    "resolved_share",
+    "score",
+)
+AGENT_COLS = (
+    "name",
+    "conversations",
+    "attended",
+    "missed",
+    "first_response_avg",
+    "first_response_within_share",
+    "response_avg",
+    "handling_avg",
+    "rated",
+    "satisfaction_avg",
+    "resolved_share",
+    "available_hours",
+    "concurrent_load",
+    "score",
+)
+
+
+def _num(v: Any) -> Any:
+    return round(v, 3) if isinstance(v, float) else v
+
+
+def trend_table(board: dict[str, Any], lang: str) -> Table:
+    header = [translate(lang, f"reports.col.{c}") for c in TREND_COLS]
+    return header, [[_num(p.get(c)) for c in TREND_COLS] for p in board["trend"]]
+
+
+def agents_table(board: dict[str, Any], lang: str) -> Table:
+    header = [translate(lang, f"reports.col.{c}") for c in AGENT_COLS]
+    rows = []
+    for a in board["agents"]:
+        a = {**a, "available_hours": a["available_seconds"] / 3600}
+        rows.append([_num(a.get(c)) for c in AGENT_COLS])
+    return header, rows
+
+
+def summary_table(board: dict[str, Any], lang: str) -> Table:
+    f = board["figures"]
+    rows: list[list[Any]] = [
+        [translate(lang, "reports.col.period"), f"{board['period']['start']} – {board['period']['end']}"],
+        [translate(lang, "reports.score"), board["score"]["value"]],
+    ]
+    for key in (
+        "conversations",
+        "citizens",
+        "attended",
+        "assistant_only",
+        "handed_over",
+        "missed",
+        "missed_share",
+        "abandoned",
+        "transfers",
+        "reopened",
+        "wait_avg",
+        "first_response_avg",
+        "first_response_within_share",
+        "response_avg",
+        "handling_avg",
+        "rated",
+        "satisfaction_avg",
+        "resolved_share",
+    ):
+        rows.append([translate(lang, f"reports.metric.{key}"), _num(f[key])])
+    for channel, n in f["by_channel"].items():
+        rows.append([translate(lang, f"reports.channel.{channel}"), n])
+    for i, n in enumerate(f["satisfaction_dist"], 1):
+        rows.append([translate(lang, "reports.stars", n=i), n])
+    return [translate(lang, "reports.col.metric"), translate(lang, "reports.col.value")], rows
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a BOM, so spreadsheet programs read the accents right."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    header, rows = table
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheets: list[tuple[str, Table]]) -> bytes:
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": True})
+    bold = book.add_format({"bold": True})
+    for name, (header, rows) in sheets:
+        sheet = book.add_worksheet(name[:31])
+        sheet.write_row(0, 0, header, bold)
+        for i, row in enumerate(rows, 1):
+            sheet.write_row(i, 0, ["" if v is None else v for v in row])
+        sheet.set_column(0, max(0, len(header) - 1), 16)
+    book.close()
+    return buf.getvalue()
+
+
+async def export(
+    session: AsyncSession,
+    board: dict[str, Any],
+    p: Period,
+    tz: ZoneInfo,
+    lang: str,
+    fmt: str,
+    table: str = "conversations",
+) -> bytes:
+    names = await queries.agent_names(session)
+    if fmt == "csv":
+        if table == "daily":
+            return to_csv(trend_table(board, lang))
+        if table == "agents":
+            return to_csv(agents_table(board, lang))
+        return to_csv(await conversations_table(session, p, tz, lang, names))
+    sheets = [
+        (translate(lang, "reports.sheet.summary"), summary_table(board, lang)),
+        (translate(lang, "reports.sheet.trend"), trend_table(board, lang)),
+        (translate(lang, "reports.sheet.agents"), agents_table(board, lang)),
+        (
+            translate(lang, "reports.sheet.conversations"),
+            await conversations_table(session, p, tz, lang, names),
+        ),
+    ]
+    return to_xlsx(sheets)
