@@ -36,6 +36,8 @@ from ventanilla.satisfaction.routes import agent_router as ratings_router
 from ventanilla.satisfaction.routes import page_router as ratings_pages
 from ventanilla.satisfaction.routes import widget_router as rating_widget_router
 from ventanilla.satisfaction.survey_routes import router as survey_router
+from ventanilla.reports import digest as reports_digest
+from ventanilla.reports.routes import router as reports_router
 from ventanilla.settings import Settings
 from ventanilla.web.origins import cors_headers
 from ventanilla.web.pages import STATIC
@@ -53,6 +55,7 @@ def create_app(
     settings = settings or Settings()
     ctx = Context.build(settings)
     register_case_jobs(ctx)  # the daily PQRSD summary (cases/jobs.py)
+    reports_digest.register(ctx.jobs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +101,7 @@ def create_app(
         ratings_pages,
         survey_router,
         live_router,
+        reports_router,
         sockets_router,
     ):
         app.include_router(router)

@@ -12,6 +12,7 @@ import typer
 
 from ventanilla.cases.cli import cases_app
 from ventanilla.kb.cli import kb_app
+from ventanilla.reports.cli import report_app
 from ventanilla.settings import Settings
 
 app = typer.Typer(help="Ventanilla: chat de atención a la ciudadanía.", no_args_is_help=True)
@@ -21,6 +22,7 @@ mail_app = typer.Typer(help="Correo: envío de la bandeja de salida y recepción
 app.add_typer(mail_app, name="mail")
 app.add_typer(cases_app, name="cases")
 app.add_typer(kb_app, name="kb")
+app.add_typer(report_app, name="report")
 
 
 def _settings() -> Settings:

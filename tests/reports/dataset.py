@@ -13,6 +13,8 @@ October 2026, Bogotá (UTC-5). Agents: Ana (a1), Beto (a2). Targets: wait 60 s, 
 | k4 | Tue 6 Oct 09:20  | handed over, citizen leaves after 200 s: abandoned        |
 | k5 | Wed 7 Oct 10:00  | Beto: wait 10, first resp 20; reopened by email next day  |
 | k6 | Wed 7 Oct 18:00  | offline message; Ana answers next day                    |
+
+Ratings: k1 5 (resolved), k2 2 (not), k3 4 (resolved), k5 3 (resolved).
 """
 
 from __future__ import annotations
@@ -26,13 +28,16 @@ from ventanilla.core.db import Database
 from ventanilla.entity import repository as entity_repository
 from ventanilla.kb.models import KbEntry
 from ventanilla.reports import recorder
+from ventanilla.satisfaction.models import Rating
 
 PASSWORD = "contrasena-segura"
 
 
 def local(day: int, hh: int, mm: int) -> datetime:
-    return datetime(2026, 10, day, hh + 5, mm, tzinfo=UTC) if hh + 5 < 24 else (
-        datetime(2026, 10, day, hh + 5 - 24, mm, tzinfo=UTC) + timedelta(days=1)
+    return (
+        datetime(2026, 10, day, hh + 5, mm, tzinfo=UTC)
+        if hh + 5 < 24
+        else (datetime(2026, 10, day, hh + 5 - 24, mm, tzinfo=UTC) + timedelta(days=1))
     )
 
 
@@ -208,4 +213,21 @@ async def october(db: Database) -> dict[str, int]:
         email="rosa@example.com",
         topic="Licencias",
     )
+    async with db.unit() as uow:
+        for cid, score, resolved, agent in (
+            ("k1", 5, True, a1),
+            ("k2", 2, False, a2),
+            ("k3", 4, True, None),
+            ("k5", 3, True, a2),
+        ):
+            uow.session.add(
+                Rating(
+                    conversation_id=cid,
+                    score=score,
+                    resolved=resolved,
+                    channel="chat",
+                    agent_id=agent,
+                    created_at=local(8, 12, 0),
+                )
+            )
     return u

@@ -38,6 +38,9 @@ async def test_month_figures_by_hand(db: Database) -> None:
     assert f.response_avg == pytest.approx((60 + 3700) / 2)
     # handling: k1 1760, k2 530, k5 90 + 400, k6 300
     assert f.handling_avg == pytest.approx((1760 + 530 + 490 + 300) / 4)
+    assert f.rated == 4 and f.satisfaction_dist == [0, 1, 1, 1, 1]
+    assert f.satisfaction_avg == pytest.approx(3.5)
+    assert f.resolved_share == pytest.approx(3 / 4)
 
 
 async def test_days_are_local_days_and_filters_apply(db: Database) -> None:
@@ -45,7 +48,9 @@ async def test_days_are_local_days_and_filters_apply(db: Database) -> None:
     async with db.unit() as uow:
         by_day = await queries.sums_by(uow.session, OCT, "day")
         ana = await metrics.summary(uow.session, OCT.model_copy(update={"agent_id": u["a1"]}))
-        quejas = await metrics.summary(uow.session, OCT.model_copy(update={"request_type": "queja"}))
+        quejas = await metrics.summary(
+            uow.session, OCT.model_copy(update={"request_type": "queja"})
+        )
         licencias = await metrics.summary(
             uow.session, OCT.model_copy(update={"category": "Licencias"})
         )

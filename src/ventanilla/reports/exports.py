@@ -151,7 +151,10 @@ def agents_table(board: dict[str, Any], lang: str) -> Table:
 def summary_table(board: dict[str, Any], lang: str) -> Table:
     f = board["figures"]
     rows: list[list[Any]] = [
-        [translate(lang, "reports.col.period"), f"{board['period']['start']} – {board['period']['end']}"],
+        [
+            translate(lang, "reports.col.period"),
+            f"{board['period']['start']} – {board['period']['end']}",
+        ],
         [translate(lang, "reports.score"), board["score"]["value"]],
     ]
     for key in (

@@ -39,9 +39,7 @@ async def _agents_per_slot(session: AsyncSession, p: Period) -> dict[tuple[int, 
         .subquery()
     )
     rows = await session.execute(
-        select(inner.c.weekday, inner.c.hour, func.count()).group_by(
-            inner.c.weekday, inner.c.hour
-        )
+        select(inner.c.weekday, inner.c.hour, func.count()).group_by(inner.c.weekday, inner.c.hour)
     )
     return {(int(w), int(h)): float(n) for w, h, n in rows.all()}
 
@@ -113,13 +111,13 @@ async def low_satisfaction(
     session: AsyncSession, p: Period, t: Targets, lang: str
 ) -> list[Finding]:
     rated = await queries.ratings_by(session, p, "category")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cat, r in rated.items():
         n = int(r["rated"])
         avg = r["score_sum"] / n if n else 0.0
         if n >= t.min_ratings and avg < t.satisfaction:
             rows.append({"category": cat or "", "rated": n, "satisfaction_avg": round(avg, 2)})
-    rows.sort(key=lambda x: x["satisfaction_avg"])
+    rows.sort(key=lambda x: float(x["satisfaction_avg"]))
     return [
         Finding(
             kind="low_satisfaction",
@@ -161,7 +159,9 @@ async def assistant_gaps(
     ids = [e for e, _ in groups if e]
     questions: dict[str, str] = {}
     if ids:
-        found = await session.execute(select(KbEntry.id, KbEntry.question).where(KbEntry.id.in_(ids)))
+        found = await session.execute(
+            select(KbEntry.id, KbEntry.question).where(KbEntry.id.in_(ids))
+        )
         questions = {str(i): str(q) for i, q in found.all()}
     out = []
     for entry_id, n in groups:

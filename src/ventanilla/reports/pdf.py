@@ -33,7 +33,7 @@ def _pct(v: float | None) -> str:
 def _dur(v: float | None, lang: str) -> str:
     if v is None:
         return "-"
-    s = int(round(v))
+    s = round(v)
     if s >= 3600:
         return translate(lang, "reports.dur.hours", h=s // 3600, m=(s % 3600) // 60)
     if s >= 60:
@@ -100,7 +100,7 @@ class Report(FPDF):
             self.multi_cell(w - 2, 3.5, _latin(label), align="C")
         self.set_y(y0 + ((len(items) + 3) // 4) * (h + gap) + 2)
 
-    def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
+    def grid(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
         self.set_font("Helvetica", "B", 8)
         self.set_fill_color(*LIGHT)
         self.set_text_color(20, 20, 20)
@@ -219,7 +219,10 @@ def monthly_pdf(board: dict[str, Any], entity: str, month: date, lang: str) -> b
             (str(f["assistant_only"]), translate(lang, "reports.metric.assistant_only")),
             ("-" if score is None else f"{score:g}", translate(lang, "reports.score")),
             (_dur(f["wait_avg"], lang), translate(lang, "reports.metric.wait_avg")),
-            (_dur(f["first_response_avg"], lang), translate(lang, "reports.metric.first_response_avg")),
+            (
+                _dur(f["first_response_avg"], lang),
+                translate(lang, "reports.metric.first_response_avg"),
+            ),
             (_pct(f["missed_share"]), translate(lang, "reports.metric.missed_share")),
             (
                 "-" if f["satisfaction_avg"] is None else f"{f['satisfaction_avg']:.2f} / 5",
@@ -248,13 +251,22 @@ def monthly_pdf(board: dict[str, Any], entity: str, month: date, lang: str) -> b
     pdf.h2(translate(lang, "reports.chart.satisfaction"))
     pdf.bars(
         [translate(lang, "reports.stars", n=i) for i in range(1, 6)],
-        [(translate(lang, "reports.series.ratings"), [float(x) for x in f["satisfaction_dist"]], AMBER)],
+        [
+            (
+                translate(lang, "reports.series.ratings"),
+                [float(x) for x in f["satisfaction_dist"]],
+                AMBER,
+            )
+        ],
     )
     pdf.h2(translate(lang, "reports.chart.heatmap"))
     pdf.heatmap(board["heatmap"], lang)
     pdf.h2(translate(lang, "reports.chart.by_request_type"))
-    pdf.table(
-        [translate(lang, f"reports.col.{c}") for c in ("request_type", "conversations", "missed", "satisfaction_avg")],
+    pdf.grid(
+        [
+            translate(lang, f"reports.col.{c}")
+            for c in ("request_type", "conversations", "missed", "satisfaction_avg")
+        ],
         [
             [
                 request_type_label(r["key"], lang),
@@ -268,8 +280,17 @@ def monthly_pdf(board: dict[str, Any], entity: str, month: date, lang: str) -> b
     )
     if board["agents"]:
         pdf.h2(translate(lang, "reports.chart.agents"))
-        pdf.table(
-            [translate(lang, f"reports.col.{c}") for c in ("name", "attended", "first_response_within_share", "satisfaction_avg", "score")],
+        pdf.grid(
+            [
+                translate(lang, f"reports.col.{c}")
+                for c in (
+                    "name",
+                    "attended",
+                    "first_response_within_share",
+                    "satisfaction_avg",
+                    "score",
+                )
+            ],
             [
                 [
                     a["name"],

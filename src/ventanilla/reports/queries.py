@@ -4,40 +4,23 @@ one row per conversation, indexed by day."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, column, func, select, table, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
 from ventanilla.reports.models import ConversationFacts, DailyFigures, PresenceInterval
 from ventanilla.reports.repository import DAILY_SUMS
 from ventanilla.reports.schemas import Period
+from ventanilla.satisfaction.models import Rating
 
 F = ConversationFacts
 D = DailyFigures
 WAIT_BUCKETS = (30, 60, 120, 300, 600, 1800)  # seconds; the last bucket is "more"
 
-# The satisfaction helper's table (issue 5); read through a table clause so reports work with or
-# without that package installed.
-RATINGS = table(
-    "ratings",
-    column("conversation_id"),
-    column("score"),
-    column("resolved"),
-    column("agent_id"),
-    column("created_at"),
-)
-
-
-def ratings_available() -> bool:
-    try:
-        importlib.import_module("ventanilla.satisfaction.models")
-    except ImportError:
-        return False
-    return True
+RATINGS = Rating.__table__
 
 
 def _daily_where(p: Period) -> ColumnElement[bool]:
@@ -104,8 +87,6 @@ def _ratings_join(p: Period, *cols: Any) -> Select[Any]:
 
 async def ratings_summary(session: AsyncSession, p: Period) -> dict[str, Any]:
     """Ratings of the period's conversations: count, distribution 1..5, resolved."""
-    if not ratings_available():
-        return {"rated": 0, "dist": [0, 0, 0, 0, 0], "resolved": 0, "score_sum": 0}
     score, resolved = RATINGS.c.score, RATINGS.c.resolved
     rows = await session.execute(
         _ratings_join(
@@ -125,8 +106,6 @@ async def ratings_summary(session: AsyncSession, p: Period) -> dict[str, Any]:
 async def ratings_by(session: AsyncSession, p: Period, *keys: str) -> dict[Any, dict[str, float]]:
     """Ratings grouped by facts columns (``day``, ``agent_id``, ``category`` …), keyed like
     ``sums_by``."""
-    if not ratings_available():
-        return {}
     cols = [getattr(F, k) for k in keys]
     rows = await session.execute(
         _ratings_join(
@@ -230,8 +209,6 @@ async def first_day(session: AsyncSession) -> date | None:
 
 async def ratings_in(session: AsyncSession, p: Period) -> dict[str, tuple[int, bool]]:
     """Score and "resolved" of the period's rated conversations, by conversation id."""
-    if not ratings_available():
-        return {}
     rows = await session.execute(
         _ratings_join(p, F.conversation_id, RATINGS.c.score, RATINGS.c.resolved)
     )

@@ -25,9 +25,7 @@ def scoped(user: User, p: Period) -> Period:
     return p
 
 
-async def quality(
-    session: AsyncSession, p: Period, t: Targets, figures: Figures
-) -> dict[str, Any]:
+async def quality(session: AsyncSession, p: Period, t: Targets, figures: Figures) -> dict[str, Any]:
     """The score of a period (entity, or one agent when the period is filtered by agent)."""
     s = await queries.sums(session, p)
     r = {
@@ -58,16 +56,15 @@ async def all_findings(
 
 
 async def dashboard(
-    session: AsyncSession, user: User, p: Period, grain: str, lang: str
+    session: AsyncSession, p: Period, grain: str, lang: str, *, supervisor: bool
 ) -> dict[str, Any]:
+    """Everything the reports page shows for a period (already ``scoped`` to the viewer)."""
     if grain not in metrics.GRAINS:
         raise AppError("grain_invalid", field="grain")
-    p = scoped(user, p)
     tz = await recorder.timezone(session)
     t = await recorder.targets(session)
     figures = await metrics.summary(session, p)
     agents = await metrics.agents_table(session, p, tz, t)
-    supervisor = user.role != "agent"
     out: dict[str, Any] = {
         "period": {"start": p.start.isoformat(), "end": p.end.isoformat(), "grain": grain},
         "filters": p.model_dump(mode="json", exclude={"start", "end"}),

@@ -218,6 +218,11 @@ async def kb_page(request: Request, lang: LangDep) -> Response:
     return await console_page(request, lang, "console/kb.html", "kb", role="supervisor")
 
 
+@router.get("/console/reports", include_in_schema=False)
+async def reports_page(request: Request, lang: LangDep) -> Response:
+    return await console_page(request, lang, "console/reports.html", "reports")
+
+
 @router.get("/console/settings", include_in_schema=False)
 async def settings_page(request: Request, lang: LangDep) -> Response:
     return await console_page(request, lang, "console/settings.html", "settings", role="admin")
