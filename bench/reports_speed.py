@@ -99,7 +99,12 @@ async def main() -> None:
             ),
             "month_conversations": board["figures"]["conversations"],
         }
-    year = Period(start=date(first.year - 1, first.month, 1), end=month.end)
+    year_start = (
+        date(first.year - 1, first.month, 1)
+        if first.month == 12
+        else date(first.year - 1, first.month + 1, 1)
+    )
+    year = Period(start=year_start, end=month.end)  # the twelve months ending with this one
     by_agent = month.model_copy(update={"agent_id": agent})
     by_type = month.model_copy(update={"request_type": "queja"})
     by_cat = month.model_copy(update={"category": "Impuestos"})

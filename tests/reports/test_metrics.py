@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.reports.dataset import october
 from ventanilla.core.db import Database
-from ventanilla.reports import metrics, queries
+from ventanilla.reports import cube, metrics
 from ventanilla.reports.models import ConversationFacts, DailyFigures
 from ventanilla.reports.schemas import Period, Targets
 
@@ -46,7 +46,7 @@ async def test_month_figures_by_hand(db: Database) -> None:
 async def test_days_are_local_days_and_filters_apply(db: Database) -> None:
     u = await october(db)
     async with db.unit() as uow:
-        by_day = await queries.sums_by(uow.session, OCT, "day")
+        by_day = (await cube.load(uow.session, OCT)).by("day")
         ana = await metrics.summary(uow.session, OCT.model_copy(update={"agent_id": u["a1"]}))
         quejas = await metrics.summary(
             uow.session, OCT.model_copy(update={"request_type": "queja"})
@@ -88,7 +88,7 @@ async def test_reaggregating_a_closed_conversation_does_not_double_count(db: Dat
 async def test_trend_by_week_and_agents_table(db: Database) -> None:
     u = await october(db)
     async with db.unit() as uow:
-        weeks = await metrics.trend(uow.session, OCT, "week", Targets())
+        weeks = metrics.trend(await cube.load(uow.session, OCT), OCT, "week", Targets())
         agents = await metrics.agents_table(uow.session, OCT, queries_tz(), Targets())
     assert [w["period"] for w in weeks][:2] == ["2026-09-28", "2026-10-05"]
     assert sum(w["conversations"] for w in weeks) == 6

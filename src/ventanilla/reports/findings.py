@@ -12,6 +12,7 @@ from ventanilla.assistant.models import UnansweredQuestion
 from ventanilla.core.i18n import translate
 from ventanilla.kb.models import KbEntry
 from ventanilla.reports import queries
+from ventanilla.reports.cube import Cube
 from ventanilla.reports.queries import F, facts_where
 from ventanilla.reports.schemas import Finding, Period, Targets
 from ventanilla.reports.score import servers_needed
@@ -107,10 +108,8 @@ async def long_waits(
     return findings
 
 
-async def low_satisfaction(
-    session: AsyncSession, p: Period, t: Targets, lang: str
-) -> list[Finding]:
-    rated = await queries.ratings_by(session, p, "category")
+def low_satisfaction(data: Cube, t: Targets, lang: str) -> list[Finding]:
+    rated = data.rated_by("category")
     rows: list[dict[str, Any]] = []
     for cat, r in rated.items():
         n = int(r["rated"])

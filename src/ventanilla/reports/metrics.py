@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ventanilla.reports import queries
+from ventanilla.reports import cube, queries
+from ventanilla.reports.cube import Cube
 from ventanilla.reports.schemas import Figures, Period, Targets
 from ventanilla.reports.score import components, score
 
@@ -49,12 +50,12 @@ def figures_from(
     )
 
 
-async def summary(session: AsyncSession, p: Period) -> Figures:
-    s = await queries.sums(session, p)
-    channels = await queries.sums_by(session, p, "channel")
+async def summary(session: AsyncSession, p: Period, data: Cube | None = None) -> Figures:
+    data = data or await cube.load(session, p)
+    channels = data.by("channel")
     by_channel = {c: int(channels.get(c, {}).get("conversations", 0)) for c in CHANNELS}
     return figures_from(
-        s, await queries.ratings_summary(session, p), await queries.citizens(session, p), by_channel
+        data.total(), data.rated_total(), await queries.citizens(session, p), by_channel
     )
 
 
@@ -75,12 +76,10 @@ def _add(into: dict[str, float], more: dict[str, float]) -> None:
         into[k] = into.get(k, 0.0) + v
 
 
-async def trend(
-    session: AsyncSession, p: Period, grain: str, targets: Targets
-) -> list[dict[str, Any]]:
+def trend(data: Cube, p: Period, grain: str, targets: Targets) -> list[dict[str, Any]]:
     """One point per day, week or month of the period, with the score of that point."""
-    by_day = await queries.sums_by(session, p, "day")
-    rated_by_day = await queries.ratings_by(session, p, "day")
+    by_day = data.by("day")
+    rated_by_day = data.rated_by("day")
     sums: dict[date, dict[str, float]] = {}
     rated: dict[date, dict[str, float]] = {}
     day = p.start
@@ -115,10 +114,10 @@ async def trend(
     return points
 
 
-async def breakdown(session: AsyncSession, p: Period, key: str) -> list[dict[str, Any]]:
+def breakdown(data: Cube, key: str) -> list[dict[str, Any]]:
     """Figures per ``request_type``, ``category``, ``channel`` or ``agent_id``."""
-    groups = await queries.sums_by(session, p, key)
-    rated = await queries.ratings_by(session, p, key)
+    groups = data.by(key)
+    rated = data.rated_by(key)
     rows = []
     for k, s in groups.items():
         r = rated.get(k, {})
@@ -136,15 +135,16 @@ def utc_bounds(p: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 async def agents_table(
-    session: AsyncSession, p: Period, tz: ZoneInfo, targets: Targets
+    session: AsyncSession, p: Period, tz: ZoneInfo, targets: Targets, data: Cube | None = None
 ) -> list[dict[str, Any]]:
     """Per agent: attended, times, satisfaction, available time, concurrent load and score."""
-    rows = await breakdown(session, p, "agent_id")
+    data = data or await cube.load(session, p)
+    rows = breakdown(data, "agent_id")
     start, end = utc_bounds(p, tz)
     available = await queries.presence_seconds(session, start, end, p.agent_id)
     names = await queries.agent_names(session)
-    groups = await queries.sums_by(session, p, "agent_id")
-    rated = await queries.ratings_by(session, p, "agent_id")
+    groups = data.by("agent_id")
+    rated = data.rated_by("agent_id")
     out = []
     for row in rows:
         agent_id = int(row["key"])

@@ -4,7 +4,7 @@ one row per conversation, indexed by day."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
 from ventanilla.reports.models import ConversationFacts, DailyFigures, PresenceInterval
-from ventanilla.reports.repository import DAILY_SUMS
 from ventanilla.reports.schemas import Period
 from ventanilla.satisfaction.models import Rating
 
@@ -23,7 +22,7 @@ WAIT_BUCKETS = (30, 60, 120, 300, 600, 1800)  # seconds; the last bucket is "mor
 RATINGS = Rating.__table__
 
 
-def _daily_where(p: Period) -> ColumnElement[bool]:
+def daily_where(p: Period) -> ColumnElement[bool]:
     conds: list[ColumnElement[bool]] = [D.day >= p.start, D.day <= p.end]
     if p.agent_id is not None:
         conds.append(D.agent_id == p.agent_id)
@@ -49,28 +48,6 @@ def facts_where(p: Period) -> ColumnElement[bool]:
     return and_(true(), *conds)
 
 
-def _sums() -> list[Any]:
-    return [func.coalesce(func.sum(getattr(D, k)), 0).label(k) for k in DAILY_SUMS]
-
-
-async def sums(session: AsyncSession, p: Period) -> dict[str, float]:
-    row = (await session.execute(select(*_sums()).where(_daily_where(p)))).one()
-    return {k: float(v or 0) for k, v in row._mapping.items()}
-
-
-async def sums_by(session: AsyncSession, p: Period, *keys: str) -> dict[Any, dict[str, float]]:
-    """Sums per ``day``, ``agent_id``, ``request_type``, ``category`` or ``channel`` (one key:
-    keyed by its value; several: by the tuple of values)."""
-    cols = [getattr(D, k) for k in keys]
-    rows = await session.execute(select(*cols, *_sums()).where(_daily_where(p)).group_by(*cols))
-    out: dict[Any, dict[str, float]] = {}
-    for row in rows.all():
-        m = dict(row._mapping)
-        values = tuple(m.pop(k) for k in keys)
-        out[values[0] if len(keys) == 1 else values] = {n: float(v or 0) for n, v in m.items()}
-    return out
-
-
 async def citizens(session: AsyncSession, p: Period) -> int:
     q = select(func.count(func.distinct(F.citizen_key))).where(facts_where(p))
     return int(await session.scalar(q) or 0)
@@ -83,45 +60,6 @@ def _ratings_join(p: Period, *cols: Any) -> Select[Any]:
         .join(RATINGS, RATINGS.c.conversation_id == F.conversation_id)
         .where(facts_where(p))
     )
-
-
-async def ratings_summary(session: AsyncSession, p: Period) -> dict[str, Any]:
-    """Ratings of the period's conversations: count, distribution 1..5, resolved."""
-    score, resolved = RATINGS.c.score, RATINGS.c.resolved
-    rows = await session.execute(
-        _ratings_join(
-            p, score, func.count(), func.sum(case((resolved.is_(True), 1), else_=0))
-        ).group_by(score)
-    )
-    dist, rated, res, total = [0, 0, 0, 0, 0], 0, 0, 0
-    for s, n, r in rows.all():
-        if 1 <= int(s) <= 5:
-            dist[int(s) - 1] = int(n)
-            rated += int(n)
-            res += int(r or 0)
-            total += int(s) * int(n)
-    return {"rated": rated, "dist": dist, "resolved": res, "score_sum": total}
-
-
-async def ratings_by(session: AsyncSession, p: Period, *keys: str) -> dict[Any, dict[str, float]]:
-    """Ratings grouped by facts columns (``day``, ``agent_id``, ``category`` …), keyed like
-    ``sums_by``."""
-    cols = [getattr(F, k) for k in keys]
-    rows = await session.execute(
-        _ratings_join(
-            p,
-            *cols,
-            func.count(),
-            func.sum(RATINGS.c.score),
-            func.sum(case((RATINGS.c.resolved.is_(True), 1), else_=0)),
-        ).group_by(*cols)
-    )
-    out: dict[Any, dict[str, float]] = {}
-    for row in rows.all():
-        values, (n, s, r) = tuple(row[: len(keys)]), row[len(keys) :]
-        key = values[0] if len(keys) == 1 else values
-        out[key] = {"rated": float(n), "score_sum": float(s or 0), "resolved": float(r or 0)}
-    return out
 
 
 async def heatmap(session: AsyncSession, p: Period) -> list[dict[str, Any]]:
@@ -196,15 +134,16 @@ async def categories(session: AsyncSession, p: Period) -> list[str]:
     return [c for c in rows if c]
 
 
-async def facts_rows(session: AsyncSession, p: Period, limit: int) -> list[ConversationFacts]:
-    rows = await session.scalars(
-        select(F).where(facts_where(p)).order_by(F.started_at, F.conversation_id).limit(limit)
+async def facts_rows(session: AsyncSession, p: Period, limit: int) -> list[Any]:
+    """The period's facts as plain rows (attribute access like the model; no ORM objects, which
+    cost ~10x more to build for a month of conversations)."""
+    rows = await session.execute(
+        select(*F.__table__.c)
+        .where(facts_where(p))
+        .order_by(F.started_at, F.conversation_id)
+        .limit(limit)
     )
-    return list(rows)
-
-
-async def first_day(session: AsyncSession) -> date | None:
-    return await session.scalar(select(func.min(D.day)))
+    return list(rows.all())
 
 
 async def ratings_in(session: AsyncSession, p: Period) -> dict[str, tuple[int, bool]]:

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
 from ventanilla.core.errors import AppError, Forbidden
-from ventanilla.reports import findings, metrics, queries, recorder, repository
+from ventanilla.reports import cube, findings, metrics, queries, recorder, repository
+from ventanilla.reports.cube import Cube
 from ventanilla.reports.schemas import Figures, Finding, Period, Targets
 from ventanilla.reports.score import components, score
 
@@ -25,9 +26,9 @@ def scoped(user: User, p: Period) -> Period:
     return p
 
 
-async def quality(session: AsyncSession, p: Period, t: Targets, figures: Figures) -> dict[str, Any]:
+def quality(data: Cube, p: Period, t: Targets, figures: Figures) -> dict[str, Any]:
     """The score of a period (entity, or one agent when the period is filtered by agent)."""
-    s = await queries.sums(session, p)
+    s = data.total()
     r = {
         "rated": figures.rated,
         "score_sum": (figures.satisfaction_avg or 0) * figures.rated,
@@ -39,6 +40,7 @@ async def quality(session: AsyncSession, p: Period, t: Targets, figures: Figures
 
 async def all_findings(
     session: AsyncSession,
+    data: Cube,
     p: Period,
     t: Targets,
     tz: ZoneInfo,
@@ -49,7 +51,7 @@ async def all_findings(
     available = sum(a["available_seconds"] for a in agents)
     load = handling / available if available else 1.0
     out = await findings.long_waits(session, p, t, lang, load)
-    out += await findings.low_satisfaction(session, p, t, lang)
+    out += findings.low_satisfaction(data, t, lang)
     out += await findings.assistant_gaps(session, p, lang, metrics.utc_bounds(p, tz))
     out += findings.agents_below(agents, lang)
     return out
@@ -63,22 +65,23 @@ async def dashboard(
         raise AppError("grain_invalid", field="grain")
     tz = await recorder.timezone(session)
     t = await recorder.targets(session)
-    figures = await metrics.summary(session, p)
-    agents = await metrics.agents_table(session, p, tz, t)
+    data = await cube.load(session, p)
+    figures = await metrics.summary(session, p, data)
+    agents = await metrics.agents_table(session, p, tz, t, data)
     out: dict[str, Any] = {
         "period": {"start": p.start.isoformat(), "end": p.end.isoformat(), "grain": grain},
         "filters": p.model_dump(mode="json", exclude={"start", "end"}),
         "timezone": str(tz),
         "figures": figures.model_dump(),
-        "score": await quality(session, p, t, figures),
-        "trend": await metrics.trend(session, p, grain, t),
+        "score": quality(data, p, t, figures),
+        "trend": metrics.trend(data, p, grain, t),
         "heatmap": await queries.heatmap(session, p),
         "wait_distribution": {
             "limits": list(queries.WAIT_BUCKETS),
             "counts": await queries.wait_distribution(session, p),
         },
-        "by_request_type": await metrics.breakdown(session, p, "request_type"),
-        "by_category": await metrics.breakdown(session, p, "category"),
+        "by_request_type": metrics.breakdown(data, "request_type"),
+        "by_category": metrics.breakdown(data, "category"),
         "agents": agents,
         "targets": t.model_dump(),
         "findings": [],
@@ -88,7 +91,7 @@ async def dashboard(
         names = await queries.agent_names(session)
         out["options"]["agents"] = [{"id": i, "name": n} for i, n in sorted(names.items())]
         if p.agent_id is None:
-            found = await all_findings(session, p, t, tz, lang, agents)
+            found = await all_findings(session, data, p, t, tz, lang, agents)
             out["findings"] = [f.model_dump() for f in found]
     return out
 
