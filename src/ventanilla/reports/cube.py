@@ -6,10 +6,11 @@ agent, request type, category, channel) is a pass over those rows instead of one
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,22 +26,38 @@ N_KEYS = len(DAILY_KEYS)
 class Cube:
     sums: list[tuple[Any, ...]]  # DAILY_KEYS + DAILY_SUMS
     ratings: list[tuple[Any, ...]]  # DAILY_KEYS + (score, resolved)
+    _values: npt.NDArray[np.float64] = field(init=False, repr=False)
+    _cache: dict[tuple[str, ...], dict[Any, dict[str, float]]] = field(
+        init=False, default_factory=dict, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        width = len(DAILY_SUMS)
+        self._values = np.array(
+            [row[N_KEYS:] for row in self.sums] or np.zeros((0, width)), dtype=np.float64
+        ).reshape(-1, width)
 
     def total(self) -> dict[str, float]:
-        return self.by()[()]
+        return dict(zip(DAILY_SUMS, (float(x) for x in self._values.sum(axis=0)), strict=True))
 
     def by(self, *keys: str) -> dict[Any, dict[str, float]]:
-        """Sums grouped by ``keys`` (one key: keyed by its value; none: by ``()``)."""
+        """Sums grouped by ``keys`` (one key: keyed by its value, several: by their tuple)."""
+        if keys in self._cache:
+            return self._cache[keys]
         idx = [DAILY_KEYS.index(k) for k in keys]
-        out: dict[Any, list[float]] = defaultdict(lambda: [0.0] * len(DAILY_SUMS))
-        for row in self.sums:
-            key = _key(row, idx)
-            acc = out[key]
-            for i in range(len(DAILY_SUMS)):
-                acc[i] += row[N_KEYS + i] or 0
-        result = {k: dict(zip(DAILY_SUMS, v, strict=True)) for k, v in out.items()}
-        if not keys and not result:
-            result[()] = dict.fromkeys(DAILY_SUMS, 0.0)
+        groups: dict[Any, int] = {}
+        slots = np.fromiter(
+            (groups.setdefault(_key(row, idx), len(groups)) for row in self.sums),
+            dtype=np.int64,
+            count=len(self.sums),
+        )
+        sums = np.zeros((len(groups), len(DAILY_SUMS)))
+        np.add.at(sums, slots, self._values)
+        result = {
+            k: dict(zip(DAILY_SUMS, (float(x) for x in sums[i]), strict=True))
+            for k, i in groups.items()
+        }
+        self._cache[keys] = result
         return result
 
     def rated_by(self, *keys: str) -> dict[Any, dict[str, float]]:
