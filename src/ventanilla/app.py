@@ -32,12 +32,12 @@ from ventanilla.live.routes import router as live_router
 from ventanilla.notifications.routes import link_router
 from ventanilla.notifications.routes import router as mail_router
 from ventanilla.notifications.worker import MailWorker
+from ventanilla.reports import digest as reports_digest
+from ventanilla.reports.routes import router as reports_router
 from ventanilla.satisfaction.routes import agent_router as ratings_router
 from ventanilla.satisfaction.routes import page_router as ratings_pages
 from ventanilla.satisfaction.routes import widget_router as rating_widget_router
 from ventanilla.satisfaction.survey_routes import router as survey_router
-from ventanilla.reports import digest as reports_digest
-from ventanilla.reports.routes import router as reports_router
 from ventanilla.settings import Settings
 from ventanilla.web.origins import cors_headers
 from ventanilla.web.pages import STATIC
