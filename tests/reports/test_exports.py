@@ -33,9 +33,11 @@ async def test_csv_xlsx_and_pdf_parse_back(db: Database) -> None:
     async with db.unit() as uow:
         board = await service.dashboard(uow.session, OCT, "day", "es", supervisor=True)
         tz = await recorder.timezone(uow.session)
-        conv_csv = await exports.export(uow.session, board, OCT, tz, "es", "csv")
-        daily_csv = await exports.export(uow.session, board, OCT, tz, "es", "csv", "daily")
-        xlsx = await exports.export(uow.session, board, OCT, tz, "es", "xlsx")
+        conv_csv = await exports.export(uow.session, OCT, tz, "es", "csv", supervisor=True)
+        daily_csv = await exports.export(
+            uow.session, OCT, tz, "es", "csv", "daily", supervisor=True
+        )
+        xlsx = await exports.export(uow.session, OCT, tz, "es", "xlsx", supervisor=True)
     rows = list(csv.DictReader(io.StringIO(conv_csv.decode("utf-8-sig"))))
     assert [r["Conversación"] for r in rows] == ["k1", "k2", "k3", "k4", "k5", "k6"]
     k1 = rows[0]

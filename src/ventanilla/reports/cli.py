@@ -82,7 +82,7 @@ def export(
     lang: Annotated[str, typer.Option(help="Idioma: es o en")] = "es",
 ) -> None:
     """Exporta conversaciones y cifras de un periodo (CSV o XLSX)."""
-    from ventanilla.reports import exports, recorder, service
+    from ventanilla.reports import exports, recorder
     from ventanilla.reports.routes import period
 
     if format not in ("csv", "xlsx"):
@@ -95,9 +95,8 @@ def export(
     async def work(db: Database) -> bytes:
         p = period(start, end)
         async with db.unit() as uow:
-            board = await service.dashboard(uow.session, p, "day", lang, supervisor=True)
             tz = await recorder.timezone(uow.session)
-            return await exports.export(uow.session, board, p, tz, lang, format, table)
+            return await exports.export(uow.session, p, tz, lang, format, table, supervisor=True)
 
     content = _run(settings, work)
     out.write_bytes(content)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.conversations.frames import request_type_label
 from ventanilla.core.i18n import translate
-from ventanilla.reports import queries
+from ventanilla.reports import queries, service
 from ventanilla.reports.schemas import Period
 
 MAX_ROWS = 200_000
@@ -60,6 +60,9 @@ async def conversations_table(
     rows = await queries.facts_rows(session, p, MAX_ROWS)
     ratings = await queries.ratings_in(session, p)
     yes, no = translate(lang, "reports.yes"), translate(lang, "reports.no")
+    weekdays = [translate(lang, f"weekday.{i}") for i in range(7)]
+    channels = {c: translate(lang, f"reports.channel.{c}") for c in ("chat", "email", "offline")}
+    types: dict[str, str] = {}
 
     def yn(v: bool | None) -> str:
         return "" if v is None else (yes if v else no)
@@ -67,17 +70,19 @@ async def conversations_table(
     out = []
     for f in rows:
         score, resolved = ratings.get(f.conversation_id, (None, None))
+        if f.request_type not in types:
+            types[f.request_type] = request_type_label(f.request_type, lang)
         out.append(
             [
                 f.conversation_id,
                 f.day.isoformat(),
                 f.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                translate(lang, f"weekday.{f.weekday}"),
+                weekdays[f.weekday],
                 f.hour,
                 names.get(f.agent_id or 0, ""),
-                request_type_label(f.request_type, lang),
+                types[f.request_type],
                 f.category,
-                translate(lang, f"reports.channel.{f.channel}"),
+                channels.get(f.channel, f.channel),
                 yn(f.assistant_only),
                 yn(f.handed_over),
                 yn(f.attended),
@@ -211,20 +216,24 @@ def to_xlsx(sheets: list[tuple[str, Table]]) -> bytes:
 
 async def export(
     session: AsyncSession,
-    board: dict[str, Any],
     p: Period,
     tz: ZoneInfo,
     lang: str,
     fmt: str,
     table: str = "conversations",
+    *,
+    supervisor: bool,
 ) -> bytes:
+    """The file for a period already ``scoped`` to the viewer. Only what the file holds is
+    computed (a CSV of conversations needs no dashboard; no export needs the findings)."""
     names = await queries.agent_names(session)
-    if fmt == "csv":
-        if table == "daily":
-            return to_csv(trend_table(board, lang))
-        if table == "agents":
-            return to_csv(agents_table(board, lang))
+    if fmt == "csv" and table == "conversations":
         return to_csv(await conversations_table(session, p, tz, lang, names))
+    board = await service.dashboard(
+        session, p, "day", lang, supervisor=supervisor, with_findings=False
+    )
+    if fmt == "csv":
+        return to_csv(trend_table(board, lang) if table == "daily" else agents_table(board, lang))
     sheets = [
         (translate(lang, "reports.sheet.summary"), summary_table(board, lang)),
         (translate(lang, "reports.sheet.trend"), trend_table(board, lang)),

@@ -104,11 +104,10 @@ async def export(
         raise AppError("table_invalid", field="table")
     p = service.scoped(user, period(start, end, agent_id, request_type, category, channel))
     async with ctx.db.unit() as uow:
-        board = await service.dashboard(
-            uow.session, p, "day", lang, supervisor=user.role != "agent"
-        )
         tz = await recorder.timezone(uow.session)
-        content = await exports.export(uow.session, board, p, tz, lang, format, table)
+        content = await exports.export(
+            uow.session, p, tz, lang, format, table, supervisor=user.role != "agent"
+        )
     suffix = "" if format == "xlsx" else f"-{table}"
     return _file(content, format, f"ventanilla-{start}-{end}{suffix}.{format}")
 

@@ -58,7 +58,13 @@ async def all_findings(
 
 
 async def dashboard(
-    session: AsyncSession, p: Period, grain: str, lang: str, *, supervisor: bool
+    session: AsyncSession,
+    p: Period,
+    grain: str,
+    lang: str,
+    *,
+    supervisor: bool,
+    with_findings: bool = True,
 ) -> dict[str, Any]:
     """Everything the reports page shows for a period (already ``scoped`` to the viewer)."""
     if grain not in metrics.GRAINS:
@@ -90,7 +96,7 @@ async def dashboard(
     if supervisor:
         names = await queries.agent_names(session)
         out["options"]["agents"] = [{"id": i, "name": n} for i, n in sorted(names.items())]
-        if p.agent_id is None:
+        if p.agent_id is None and with_findings:
             found = await all_findings(session, data, p, t, tz, lang, agents)
             out["findings"] = [f.model_dump() for f in found]
     return out
