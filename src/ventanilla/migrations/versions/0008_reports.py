@@ -1,7 +1,7 @@
 """reports
 
-Revision ID: 0007_reports
-Revises: 0006_job_leases
+Revision ID: 0008_reports
+Revises: 0007_case_workflow
 Create Date: 2026-11-28 18:35:05.795518
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import ventanilla.core.db
 
-revision = "0007_reports"
-down_revision = "0006_job_leases"
+revision = "0008_reports"
+down_revision = "0007_case_workflow"
 branch_labels = None
 depends_on = None
 
