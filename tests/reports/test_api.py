@@ -45,7 +45,7 @@ async def test_roles_exports_and_targets(server: LiveServer, db: Database) -> No
     bad = await sara.http.get(
         "/api/reports/dashboard", params={"start": "2026-10-31", "end": "2026-10-01"}
     )
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "period_invalid"
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "report_period_invalid"
     bad = await sara.http.get("/api/reports/dashboard", params={**OCT, "grain": "year"})
     assert bad.json()["error"]["code"] == "grain_invalid"
     x = await sara.http.get("/api/reports/export", params={**OCT, "format": "xlsx"})
