@@ -45,7 +45,7 @@ def period(
     except ValidationError as exc:
         code = str(exc.errors()[0].get("msg", "")).removeprefix("Value error, ")
         raise AppError(
-            code if code == "period_too_long" else "period_invalid", field="end"
+            code if code == "period_too_long" else "report_period_invalid", field="end"
         ) from None
 
 
