@@ -90,6 +90,20 @@ async def test_history_filters_by_rating_and_resolution(server: LiveServer) -> N
         great.conversation_id: {"score": 5, "resolved": True, "comment": None},
         poor.conversation_id: {"score": 2, "resolved": False, "comment": "Sin solución"},
     }
+    # Another agent's ratings stay theirs: not shown to Ana, not found by her filters.
+    beto = await staff(server, "beto@entidad.gov.co")
+    sofia = await staff(server, "sofia@entidad.gov.co", role="supervisor")
+    betos = await _rated(server, beto, 1, False, "Mala")
+    page = (await ana.http.get("/api/agent/history")).json()
+    assert betos.conversation_id in {i["id"] for i in page["items"]}
+    assert betos.conversation_id not in page["ratings"]
+    assert await ids(rating="1") == set()
+    assert await ids(resolved="no") == {poor.conversation_id}
+    assert await ids(rating="none") == {unrated.conversation_id}
+    r = await sofia.http.get("/api/agent/history", params={"rating": "1"})
+    assert [i["id"] for i in r.json()["items"]] == [betos.conversation_id]
+    assert r.json()["ratings"][betos.conversation_id]["comment"] == "Mala"
+
     for params, code in (
         ({"rating": "9"}, "rating_filter_invalid"),
         ({"resolved": "x"}, "resolved_filter_invalid"),

@@ -133,6 +133,7 @@ class HistoryFilter:
     status: str | None = None
     rating: int | None = None  # 1..5, or 0 for "not rated"
     resolved: bool | None = None  # as the citizen answered in the survey
+    rated_agent: int | None = None  # rating filters only over this agent's conversations
 
 
 def _escape_like(text: str) -> str:
@@ -165,6 +166,9 @@ async def search(
     if f.status:
         conds.append(Conversation.status == f.status)
     rated = Rating.conversation_id == Conversation.id
+    if f.rated_agent is not None and (f.rating is not None or f.resolved is not None):
+        conds.append(Conversation.agent_id == f.rated_agent)
+        rated = and_(rated, Rating.agent_id == f.rated_agent)
     if f.rating == 0:
         conds.append(~exists().where(rated))
     elif f.rating is not None:

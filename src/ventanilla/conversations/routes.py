@@ -157,10 +157,11 @@ async def history(
                 status=status or None,
                 rating=rating_filter,
                 resolved=resolved_filter,
+                rated_agent=satisfaction.ratings_scope(user),
             ),
             offset=(page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
         items = await summaries(uow, found, lang)
-        ratings = await satisfaction.briefs(uow, [c.id for c in found])
+        ratings = await satisfaction.briefs(uow, [c.id for c in found], user)
     return HistoryPage(items=items, total=total, page=page, page_size=PAGE_SIZE, ratings=ratings)

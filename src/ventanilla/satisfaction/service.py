@@ -116,7 +116,7 @@ def since(days: int) -> datetime | None:
 
 def visible_agent(user: User, agent_id: int | None) -> int | None:
     """Agents see only their own ratings; supervisors and admins anyone's (None: everyone)."""
-    if user.role == "agent":
+    if ratings_scope(user) is not None:
         if agent_id is not None and agent_id != user.id:
             raise Forbidden("ratings_not_yours")
         return user.id
@@ -198,9 +198,19 @@ def history_filters(rating: str | None, resolved: str | None) -> tuple[int | Non
     return rating_filter, resolved_filter
 
 
-async def briefs(uow: UnitOfWork, conversation_ids: list[str]) -> dict[str, RatingBrief]:
+def ratings_scope(user: User) -> int | None:
+    """Whose ratings ``user`` may see: an agent only their own (their id), others everyone's."""
+    return user.id if user.role == "agent" else None
+
+
+async def briefs(
+    uow: UnitOfWork, conversation_ids: list[str], user: User
+) -> dict[str, RatingBrief]:
+    """The ratings of these conversations that ``user`` may see (for the history list)."""
     found = await repository.brief_for(uow.session, conversation_ids)
+    scope = ratings_scope(user)
     return {
         cid: RatingBrief(score=r.score, resolved=r.resolved, comment=r.comment)
         for cid, r in found.items()
+        if scope is None or r.agent_id == scope
     }
