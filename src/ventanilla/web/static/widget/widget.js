@@ -861,12 +861,12 @@
       );
     return (surveyEl = h('form', { class: 'box survey', hidden: true, novalidate: true, 'aria-labelledby': 'vt-sv-t', 'data-testid': 'vt-survey', onsubmit: sendRating }, [
       (svHead = h('h3', { id: 'vt-sv-t', tabindex: '-1', text: t('widget.survey.title') })),
+      (svErr = h('p', { class: 'err', role: 'alert' })),
       h('fieldset', {}, [h('legend', { text: t('widget.survey.score') }), h('div', { class: 'opts' }, opts('vt-score', [1, 2, 3, 4, 5].map((n) => [n, t('widget.survey.s' + n)])))]),
       h('fieldset', {}, [h('legend', { text: t('widget.survey.resolved') }), h('div', { class: 'opts' }, opts('vt-resolved', [['yes', t('widget.survey.yes')], ['no', t('widget.survey.no')]]))]),
       h('label', { for: 'vt-comment', text: t('widget.survey.comment') }),
       (svComment = h('textarea', { id: 'vt-comment', rows: '2', maxlength: 1000, 'aria-describedby': 'vt-comment-h', 'data-testid': 'vt-comment' })),
       h('p', { class: 'help', id: 'vt-comment-h', text: t('widget.survey.comment_hint', { max: 1000 }) }),
-      (svErr = h('p', { class: 'err', role: 'alert' })),
       h('div', { class: 'row' }, [
         (svSend = h('button', { type: 'submit', class: 'primary', 'data-testid': 'vt-rate', text: t('widget.survey.send') })),
         h('button', { type: 'button', class: 'secondary', 'data-testid': 'vt-skip', text: t('widget.survey.skip'), onclick: () => doneSurvey('') }),
@@ -905,7 +905,10 @@
     const res = fd.get('vt-resolved');
     const miss = !score ? 'score' : !res ? 'resolved' : '';
     svErr.textContent = miss ? t('widget.survey.' + miss + '_required') : '';
-    if (miss) return surveyEl.querySelector('[name=vt-' + miss + ']').focus();
+    if (miss) {
+      surveyEl.scrollTop = 0; // the message is at the top, under the title
+      return surveyEl.querySelector('[name=vt-' + miss + ']').focus({ preventScroll: true });
+    }
     busy = true;
     svSend.textContent = t('widget.survey.sending');
     svSend.setAttribute('aria-disabled', 'true');
