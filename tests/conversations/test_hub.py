@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocketState
 
-from ventanilla.conversations.hub import CLOSE_SLOW, Connection, Hub
+from ventanilla.conversations.hub import CLOSE_SLOW, PING, Connection, Heartbeat, Hub
 from ventanilla.core.broker import MemoryBroker
 from ventanilla.core.db import encode_envelope
 
@@ -30,14 +30,14 @@ class FakeSocket:
         self.closed_with = code
 
 
-def _frame(seq: int) -> bytes:
-    return orjson.dumps({"type": "event", "seq": seq})
+def _frame(seq: int) -> str:
+    return orjson.dumps({"type": "event", "seq": seq}).decode()
 
 
-def _db(events: dict[int, bytes]) -> Any:
+def _db(events: dict[int, str]) -> Any:
     calls: list[int] = []
 
-    async def catch_up(conv: str, after: int) -> list[tuple[int, bytes]]:
+    async def catch_up(conv: str, after: int) -> list[tuple[int, str]]:
         calls.append(after)
         return [(s, b) for s, b in sorted(events.items()) if s > after]
 
@@ -48,7 +48,7 @@ def _db(events: dict[int, bytes]) -> Any:
 async def _drain(conn: Connection) -> None:
     for _ in range(100):
         await asyncio.sleep(0.005)
-        if conn._queue.empty():
+        if not conn.queued:
             await asyncio.sleep(0.01)
             return
 
@@ -57,7 +57,6 @@ async def test_replay_then_live_in_order_without_duplicates() -> None:
     events = {s: _frame(s) for s in range(1, 6)}
     ws = FakeSocket()
     conn = Connection(ws, _db(events), max_queue=100)  # type: ignore[arg-type]
-    conn.start()
     conn.follow("c1", 2)  # the client has 1..2
     conn.offer("c1", 4, events[4])  # live events racing the replay
     conn.offer("c1", 5, events[5])
@@ -73,7 +72,6 @@ async def test_out_of_order_publish_is_filled_from_the_database() -> None:
     ws = FakeSocket()
     catch_up = _db(events)
     conn = Connection(ws, catch_up, max_queue=100)  # type: ignore[arg-type]
-    conn.start()
     conn.last_sent["c1"] = 1
     conn.offer("c1", 3, events[3])  # 2 was published later (or lost)
     conn.offer("c1", 2, events[2])
@@ -86,7 +84,6 @@ async def test_out_of_order_publish_is_filled_from_the_database() -> None:
 async def test_unfollowed_conversations_are_not_sent() -> None:
     ws = FakeSocket()
     conn = Connection(ws, _db({}), max_queue=10)  # type: ignore[arg-type]
-    conn.start()
     conn.offer("c9", 1, _frame(1))
     conn.send_json({"type": "pong"})
     await _drain(conn)
@@ -97,12 +94,11 @@ async def test_unfollowed_conversations_are_not_sent() -> None:
 async def test_slow_consumer_is_disconnected_not_buffered_forever() -> None:
     ws = FakeSocket(delay=1.0)
     conn = Connection(ws, _db({}), max_queue=4)  # type: ignore[arg-type]
-    conn.start()
     for i in range(20):
         conn.send_json({"type": "typing", "n": i})
     await asyncio.sleep(0.05)
     assert conn.closed and ws.closed_with == CLOSE_SLOW
-    assert conn._queue.qsize() <= 4
+    assert conn.queued <= 4
     await conn.stop()
 
 
@@ -113,8 +109,6 @@ async def test_hub_routes_by_channel_and_unsubscribes_when_empty() -> None:
     ws1, ws2 = FakeSocket(), FakeSocket()
     a = Connection(ws1, _db({}), 10)  # type: ignore[arg-type]
     b = Connection(ws2, _db({}), 10)  # type: ignore[arg-type]
-    a.start()
-    b.start()
     await hub.join(a, "agents")
     await hub.join(b, "agents")
     await hub.join(b, "agent:2")
@@ -134,3 +128,39 @@ async def test_hub_routes_by_channel_and_unsubscribes_when_empty() -> None:
     await a.stop()
     await b.stop()
     await hub.stop()
+
+
+async def test_an_idle_socket_holds_no_writer_task() -> None:
+    ws = FakeSocket()
+    conn = Connection(ws, _db({}), max_queue=10)  # type: ignore[arg-type]
+    assert conn._writer is None
+    conn.send_json({"type": "pong"})
+    assert conn._writer is not None
+    await _drain(conn)
+    assert conn._writer is None and ws.sent == [{"type": "pong"}]
+    conn.send_json({"type": "pong"})  # a later frame starts a new writer
+    await _drain(conn)
+    assert len(ws.sent) == 2
+    await conn.stop()
+
+
+async def test_heartbeat_pings_live_sockets_and_expires_silent_ones() -> None:
+    live_ws, silent_ws = FakeSocket(), FakeSocket()
+    live = Connection(live_ws, _db({}), 10)  # type: ignore[arg-type]
+    silent = Connection(silent_ws, _db({}), 10)  # type: ignore[arg-type]
+    reader = asyncio.create_task(asyncio.sleep(60))
+    silent.reader = reader
+    beat = Heartbeat()
+    beat.add(live, 10)
+    beat.add(silent, 10)
+    now = asyncio.get_running_loop().time()
+    live.last_heard = now + 25  # heard recently
+    beat.beat(now + 31)  # silent: nothing for more than 3 beats
+    await asyncio.sleep(0)
+    assert silent.expired and reader.cancelled()
+    assert not live.expired
+    await _drain(live)
+    assert live_ws.sent == [orjson.loads(PING)] and silent_ws.sent == []
+    beat.discard(live)
+    await live.stop()
+    await silent.stop()

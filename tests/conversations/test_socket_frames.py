@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from tests.clients import Citizen, seed_demo
 from tests.conftest import LiveServer
+from ventanilla.settings import RealtimeSettings, Settings
 
 
 @pytest.fixture
@@ -94,3 +98,38 @@ async def test_silent_client_is_disconnected(server: LiveServer) -> None:
     with pytest.raises(websockets.ConnectionClosed) as exc:
         await ws.recv()
     assert exc.value.rcvd is not None and exc.value.rcvd.code == 4401
+
+
+async def test_a_silent_socket_is_closed_after_three_missed_heartbeats(
+    settings: Settings,
+) -> None:
+    fast = settings.model_copy(
+        update={"realtime": RealtimeSettings(heartbeat_seconds=0.2, hello_timeout_seconds=3)}
+    )
+    live = LiveServer(fast)
+    live.start()
+    try:
+        await seed_demo(fast.database_url, live.url)
+        talker, silent = Citizen(live.url), Citizen(live.url)
+        for c in (talker, silent):
+            await c.start()
+            await c.connect()
+        assert silent.socket is not None and talker.socket is not None
+        # The talker answers every ping (Socket.expect does) while the other one stays silent.
+        answering = asyncio.create_task(talker.socket.nothing(lambda f: False, wait=30))
+        pings = 0
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(10):
+                while True:  # read, never answer the pings
+                    frame = json.loads(await silent.socket.ws.recv())
+                    pings += frame["type"] == "ping"
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
+        assert pings >= 2
+        # The one that answers is still served.
+        answering.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await answering
+        assert (await talker.say("sigo aquí"))["type"] == "ack"
+        await talker.close()
+    finally:
+        live.stop()

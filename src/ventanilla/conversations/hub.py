@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,59 +26,87 @@ from ventanilla.core.db import decode_envelope
 log = logging.getLogger(__name__)
 
 # Reads events of one conversation with seq > after (citizens: without internal notes).
-CatchUp = Callable[[str, int], Awaitable[list[tuple[int, bytes]]]]
+CatchUp = Callable[[str, int], Awaitable[list[tuple[int, str]]]]
 
 CLOSE_SLOW = 4429
 
+PING = orjson.dumps({"type": "ping"}).decode()
+
 
 class Connection:
+    """One open socket: a bounded queue of outgoing frames and, only while frames are waiting, a
+    task that sends them. An idle socket holds no task, so it costs little memory."""
+
+    __slots__ = (
+        "_catch_up",
+        "_max",
+        "_pending",
+        "_writer",
+        "channels",
+        "closed",
+        "expired",
+        "last_heard",
+        "last_sent",
+        "reader",
+        "ws",
+    )
+
     def __init__(self, ws: WebSocket, catch_up: CatchUp, max_queue: int) -> None:
         self.ws = ws
         self._catch_up = catch_up
-        self._queue: asyncio.Queue[tuple[str | None, int, bytes]] = asyncio.Queue(max_queue)
+        self._max = max_queue
+        self._pending: deque[tuple[str | None, int, str]] = deque()
+        self._writer: asyncio.Task[None] | None = None
         self.last_sent: dict[str, int] = {}  # conversation id -> highest seq sent
         self.channels: set[str] = set()
         self.closed = False
-        self._writer: asyncio.Task[None] | None = None
+        self.expired = False  # closed by the heartbeat: the peer stopped answering
+        self.last_heard = 0.0  # loop time of the last frame received
+        self.reader: asyncio.Task[Any] | None = None  # the task reading this socket
 
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_loop())
+    @property
+    def queued(self) -> int:
+        return len(self._pending)
 
-    def offer(self, conversation_id: str | None, seq: int, body: bytes) -> None:
+    def offer(self, conversation_id: str | None, seq: int, text: str) -> None:
         """Queue a frame without waiting; a full queue means a slow consumer: disconnect."""
         if self.closed:
             return
-        try:
-            self._queue.put_nowait((conversation_id, seq, body))
-        except asyncio.QueueFull:
+        if len(self._pending) >= self._max:
             log.info("slow consumer disconnected")
             self.closed = True
+            self._pending.clear()
             asyncio.get_running_loop().create_task(self._close(CLOSE_SLOW))
+            return
+        self._pending.append((conversation_id, seq, text))
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     def send_json(self, frame: dict[str, Any]) -> None:
-        self.offer(None, 0, orjson.dumps(frame))
+        self.offer(None, 0, orjson.dumps(frame).decode())
 
     def follow(self, conversation_id: str, last_seq: int) -> None:
         """Start (or restart) delivery of a conversation after ``last_seq``, replaying the gap."""
         self.last_sent[conversation_id] = last_seq
-        self.offer(conversation_id, -1, b"")  # -1: "catch up now"
+        self.offer(conversation_id, -1, "")  # -1: "catch up now"
 
     def unfollow(self, conversation_id: str) -> None:
         self.last_sent.pop(conversation_id, None)
 
     async def _write_loop(self) -> None:
+        pending = self._pending
         try:
-            while True:
-                conv_id, seq, body = await self._queue.get()
+            while pending:
+                conv_id, seq, text = pending.popleft()
                 if conv_id is None or seq == 0:
-                    await self._send(body)
+                    await self._send(text)
                     continue
                 last = self.last_sent.get(conv_id)
                 if last is None or (0 < seq <= last):
                     continue  # not followed any more, or already sent
                 if seq == last + 1:
                     self.last_sent[conv_id] = seq
-                    await self._send(body)
+                    await self._send(text)
                     continue
                 await self._fill(conv_id, last)
         except asyncio.CancelledError:
@@ -85,33 +114,77 @@ class Connection:
         except Exception:  # the peer went away mid-send
             log.debug("writer ended", exc_info=True)
             self.closed = True
+        finally:
+            self._writer = None  # no await since the queue was seen empty: offer() restarts it
 
     async def _fill(self, conv_id: str, last: int) -> None:
         while True:
             rows = await self._catch_up(conv_id, last)
-            for seq, body in rows:
+            for seq, text in rows:
                 if seq > last:
-                    await self._send(body)
+                    await self._send(text)
                     last = seq
             if conv_id in self.last_sent:
                 self.last_sent[conv_id] = max(self.last_sent[conv_id], last)
             if len(rows) < 500:
                 return
 
-    async def _send(self, body: bytes) -> None:
+    async def _send(self, text: str) -> None:
         if self.ws.application_state == WebSocketState.CONNECTED:
-            await self.ws.send_text(body.decode())
+            await self.ws.send_text(text)
 
     async def _close(self, code: int) -> None:
         with contextlib.suppress(Exception):
             await self.ws.close(code)
 
+    def expire(self) -> None:
+        """The peer missed its heartbeats: stop reading (``serve`` then closes with 4408)."""
+        self.expired = True
+        if self.reader is not None:
+            self.reader.cancel()
+
     async def stop(self) -> None:
         self.closed = True
-        if self._writer is not None:
-            self._writer.cancel()
+        self._pending.clear()
+        writer = self._writer
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._writer
+                await writer
+
+
+class Heartbeat:
+    """One task per process pings every open socket and expires those that stopped answering
+    (instead of a timer per socket and a timeout on every frame received)."""
+
+    def __init__(self) -> None:
+        self._open: set[Connection] = set()
+        self._task: asyncio.Task[None] | None = None
+        self.every = 25.0
+
+    def add(self, conn: Connection, every: float) -> None:
+        self.every = every
+        conn.last_heard = asyncio.get_running_loop().time()
+        self._open.add(conn)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="heartbeat")
+
+    def discard(self, conn: Connection) -> None:
+        self._open.discard(conn)
+
+    async def _run(self) -> None:
+        while self._open:
+            await asyncio.sleep(self.every)
+            self.beat(asyncio.get_running_loop().time())
+
+    def beat(self, now: float) -> None:
+        silent_for = self.every * 3
+        for conn in tuple(self._open):
+            if now - conn.last_heard > silent_for:
+                self._open.discard(conn)
+                conn.expire()
+            else:
+                conn.offer(None, 0, PING)
 
 
 class Hub:
@@ -120,6 +193,7 @@ class Hub:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self._members: dict[str, set[Connection]] = {}
+        self.heartbeat = Heartbeat()
 
     async def start(self) -> None:
         await self.broker.start(self.on_message)
@@ -132,9 +206,10 @@ class Hub:
         if not members:
             return
         seq, body = decode_envelope(data)
+        text = body.decode()  # once per fan-out, not per socket
         conv_id = channel.split(":")[1] if channel.startswith("conv:") else None
         for conn in tuple(members):
-            conn.offer(conv_id, seq, body)
+            conn.offer(conv_id, seq, text)
 
     async def join(self, conn: Connection, channel: str) -> None:
         members = self._members.get(channel)

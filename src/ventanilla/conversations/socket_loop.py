@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ventanilla.context import Context
@@ -40,15 +41,20 @@ def error_frame(exc: AppError, lang: str, client_id: Any = None) -> dict[str, An
 
 
 async def receive_frame(ws: WebSocket, ctx: Context, wait: float) -> dict[str, Any]:
-    """The next JSON object from the peer; FrameError for bad frames, Disconnect on close."""
+    """The next JSON object from the peer within ``wait`` seconds (the ``hello``)."""
     async with asyncio.timeout(wait):
         message = await ws.receive()
+    return parse_frame(message, ctx.settings.limits.frame_max_bytes)
+
+
+def parse_frame(message: Message, max_bytes: int) -> dict[str, Any]:
+    """A received ASGI message as a frame; FrameError for bad frames, Disconnect on close."""
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
     text = message.get("text")
     if text is None:
         raise FrameError("frame_invalid")
-    if len(text) > ctx.settings.limits.frame_max_bytes:
+    if len(text) > max_bytes:
         raise FrameError("frame_too_large")
     try:
         frame = orjson.loads(text)
@@ -67,14 +73,24 @@ async def close_with(ws: WebSocket, code: int, reason_key: str, lang: str) -> No
 async def serve(
     ws: WebSocket, ctx: Context, conn: Connection, handlers: Mapping[str, Handler], lang: str
 ) -> None:
-    """Read frames until the peer leaves or stops answering heartbeats."""
-    beat = ctx.settings.realtime.heartbeat_seconds
-    pinger = asyncio.create_task(_ping(conn, beat))
+    """Read frames until the peer leaves or stops answering heartbeats.
+
+    The hub's single heartbeat task pings every socket and, when one has been silent for three
+    beats, cancels its reader (this coroutine), which then closes it with 4408. So receiving a
+    frame needs no timer of its own.
+    """
+    heartbeat = ctx.hub.heartbeat
+    loop = asyncio.get_running_loop()
+    max_bytes = ctx.settings.limits.frame_max_bytes
+    conn.reader = asyncio.current_task()
+    heartbeat.add(conn, ctx.settings.realtime.heartbeat_seconds)
     try:
         while not conn.closed:
             frame: dict[str, Any] = {}
             try:
-                frame = await receive_frame(ws, ctx, beat * 3)
+                message = await ws.receive()
+                conn.last_heard = loop.time()
+                frame = parse_frame(message, max_bytes)
                 kind = frame["type"]
                 if kind == "ping":
                     conn.send_json({"type": "pong"})
@@ -91,17 +107,15 @@ async def serve(
                 conn.send_json(
                     error_frame(FrameError("frame_invalid"), lang, frame.get("client_id"))
                 )
-    except TimeoutError:
+    except asyncio.CancelledError:
+        if not conn.expired:
+            raise
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
         await close_with(ws, CLOSE_TIMEOUT, "heartbeat_timeout", lang)
     except (WebSocketDisconnect, RuntimeError):
         log.debug("socket closed by the peer")
     finally:
-        pinger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pinger
-
-
-async def _ping(conn: Connection, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        conn.send_json({"type": "ping"})
+        heartbeat.discard(conn)
+        conn.reader = None

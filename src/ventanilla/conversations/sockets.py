@@ -44,12 +44,12 @@ router = APIRouter()
 
 
 def _catch_up(ctx: Context, *, include_internal: bool) -> CatchUp:
-    async def read(conversation_id: str, after: int) -> list[tuple[int, bytes]]:
+    async def read(conversation_id: str, after: int) -> list[tuple[int, str]]:
         async with ctx.db.unit() as uow:
             rows = await repository.events_after(
                 uow.session, conversation_id, after, include_internal=include_internal
             )
-        return [(e.seq, orjson.dumps(event_frame(e))) for e in rows]
+        return [(e.seq, orjson.dumps(event_frame(e)).decode()) for e in rows]
 
     return read
 
@@ -111,7 +111,6 @@ async def widget_socket(ws: WebSocket) -> None:
     conn = Connection(
         ws, _catch_up(ctx, include_internal=False), ctx.settings.limits.send_queue_frames
     )
-    conn.start()
     conn.send_json(
         {
             "type": "welcome",
@@ -119,6 +118,8 @@ async def widget_socket(ws: WebSocket) -> None:
             "heartbeat_seconds": ctx.settings.realtime.heartbeat_seconds,
         }
     )
+    # This frame lives as long as the socket: keep no rows, session or request data in it.
+    del conv, names, hello, uow
     conn.follow(conv_id, last_seq)
     await ctx.hub.join(conn, citizen_channel(conv_id))
 
@@ -146,7 +147,7 @@ async def widget_socket(ws: WebSocket) -> None:
 
     async def on_typing(frame: dict[str, Any]) -> None:
         await _typing(
-            ctx, agent_channel(conv_id), conv_id, "citizen", conv.citizen_name, frame.get("active")
+            ctx, agent_channel(conv_id), conv_id, "citizen", citizen[2], frame.get("active")
         )
 
     async def on_seen(frame: dict[str, Any]) -> None:
@@ -209,7 +210,6 @@ async def agent_socket(ws: WebSocket) -> None:
     conn = Connection(
         ws, _catch_up(ctx, include_internal=True), ctx.settings.limits.send_queue_frames
     )
-    conn.start()
     await ctx.hub.join(conn, AGENTS)
     await ctx.hub.join(conn, user_channel(user.id))
     first = ctx.presence.connect(user.id)
@@ -239,6 +239,7 @@ async def agent_socket(ws: WebSocket) -> None:
             "heartbeat_seconds": ctx.settings.realtime.heartbeat_seconds,
         }
     )
+    del queue, mine, me, uow, hello  # this frame lives as long as the socket: keep it small
 
     async def on_subscribe(frame: dict[str, Any]) -> None:
         conv_id, last_seq = _str(frame, "conversation_id"), _int(frame, "last_seq")
