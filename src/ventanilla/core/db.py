@@ -70,6 +70,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=echo,
+            json_serializer=_json_dumps,
             connect_args={"timeout": 30},
             pool_size=1,
             max_overflow=0,
@@ -77,7 +78,19 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        echo=echo,
+        json_serializer=_json_dumps,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+    )
+
+
+def _json_dumps(value: Any) -> str:
+    """JSON columns are written with orjson (several times faster than ``json.dumps``)."""
+    return orjson.dumps(value).decode()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
