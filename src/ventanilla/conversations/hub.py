@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -25,8 +25,9 @@ from ventanilla.core.db import decode_envelope
 
 log = logging.getLogger(__name__)
 
-# Reads events of one conversation with seq > after (citizens: without internal notes).
-CatchUp = Callable[[str, int], Awaitable[list[tuple[int, str]]]]
+# Reads events of one conversation with seq > after (citizens: without internal notes), as
+# (seq, frame JSON) pairs; text preferred, bytes accepted.
+CatchUp = Callable[[str, int], Awaitable[Sequence[tuple[int, str | bytes]]]]
 
 CLOSE_SLOW = 4429
 
@@ -63,6 +64,10 @@ class Connection:
         self.expired = False  # closed by the heartbeat: the peer stopped answering
         self.last_heard = 0.0  # loop time of the last frame received
         self.reader: asyncio.Task[Any] | None = None  # the task reading this socket
+
+    def start(self) -> None:
+        """Nothing to do: the writer task starts by itself when a frame is queued (kept for
+        callers written before that)."""
 
     @property
     def queued(self) -> int:
@@ -122,7 +127,7 @@ class Connection:
             rows = await self._catch_up(conv_id, last)
             for seq, text in rows:
                 if seq > last:
-                    await self._send(text)
+                    await self._send(text if isinstance(text, str) else text.decode())
                     last = seq
             if conv_id in self.last_sent:
                 self.last_sent[conv_id] = max(self.last_sent[conv_id], last)
