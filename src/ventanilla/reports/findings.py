@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.assistant.models import UnansweredQuestion
+from ventanilla.cases.stats import on_time_rates
+from ventanilla.cases.types import case_types
 from ventanilla.core.i18n import translate
 from ventanilla.kb.models import KbEntry
 from ventanilla.reports import queries
@@ -215,3 +218,36 @@ def agents_below(agents: list[dict[str, Any]], lang: str) -> list[Finding]:
 
 def _fmt(name: str, value: float) -> str:
     return f"{value:.2f}" if name == "satisfaction" else f"{round(100 * value)} %"
+
+
+async def cases_on_time(
+    session: AsyncSession, p: Period, lang: str, today: date
+) -> list[dict[str, Any]]:
+    """PQRSD answered on time by case type (the cases domain's rates), with the type's name."""
+    labels = {code: kind.label for code, kind in (await case_types(session, lang)).items()}
+    rates = await on_time_rates(session, by="type", today=today, since=p.start, until=p.end)
+    return [{**r.as_dict(), "label": labels.get(r.key, r.key)} for r in rates]
+
+
+def cases_late(rows: list[dict[str, Any]], t: Targets, lang: str) -> list[Finding]:
+    out = []
+    for r in rows:
+        if r["rate"] is None or r["rate"] >= t.cases_on_time_share:
+            continue
+        out.append(
+            Finding(
+                kind="cases_late",
+                severity="high" if r["rate"] < t.cases_on_time_share - 0.2 else "medium",
+                title=translate(lang, "reports.finding.cases_late", type=r["label"]),
+                detail=translate(
+                    lang,
+                    "reports.finding.cases_late_detail",
+                    rate=round(100 * r["rate"]),
+                    target=round(100 * t.cases_on_time_share),
+                    late=r["late"],
+                    overdue=r["overdue_open"],
+                ),
+                evidence=[r],
+            )
+        )
+    return out

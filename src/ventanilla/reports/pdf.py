@@ -303,6 +303,19 @@ def monthly_pdf(board: dict[str, Any], entity: str, month: date, lang: str) -> b
             ],
             [60, 25, 35, 30, 30],
         )
+    if board.get("cases_on_time"):
+        pdf.h2(translate(lang, "reports.chart.cases"))
+        pdf.grid(
+            [
+                translate(lang, f"reports.col.{c}")
+                for c in ("case_type", "answered", "on_time", "overdue_open", "on_time_share")
+            ],
+            [
+                [r["label"], r["answered"], r["on_time"], r["overdue_open"], _pct(r["rate"])]
+                for r in board["cases_on_time"]
+            ],
+            [62, 28, 28, 32, 30],
+        )
     pdf.h2(translate(lang, "reports.findings"))
     if not board["findings"]:
         pdf.para(translate(lang, "reports.findings_none"))

@@ -23,6 +23,7 @@ class Targets(BaseModel):
     weight_missed: float = Field(0.2, ge=0, le=1)
     weight_resolution: float = Field(0.2, ge=0, le=1)
     service_level: float = Field(0.8, gt=0, lt=1)  # staffing: share taken within wait_seconds
+    cases_on_time_share: float = Field(0.95, gt=0, le=1)  # PQRSD answered within their term
     min_ratings: int = Field(5, ge=1, le=1000)  # fewer ratings than this: no finding on it
     daily_summary: bool = True  # email supervisors a summary each morning
 
@@ -85,7 +86,7 @@ class Figures(BaseModel):
 
 
 class Finding(BaseModel):
-    kind: str  # long_waits | low_satisfaction | assistant_gaps | agent_below | on_time_cases
+    kind: str  # long_waits | low_satisfaction | assistant_gaps | agent_below | cases_late
     severity: str  # high | medium
     title: str
     detail: str

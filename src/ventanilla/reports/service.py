@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
+from ventanilla.core.db import utcnow
 from ventanilla.core.errors import AppError, Forbidden
 from ventanilla.reports import cube, findings, metrics, queries, recorder, repository
 from ventanilla.reports.cube import Cube
@@ -91,13 +92,18 @@ async def dashboard(
         "agents": agents,
         "targets": t.model_dump(),
         "findings": [],
+        "cases_on_time": [],
         "options": {"categories": await queries.categories(session, p), "agents": []},
     }
     if supervisor:
         names = await queries.agent_names(session)
         out["options"]["agents"] = [{"id": i, "name": n} for i, n in sorted(names.items())]
+        if p.agent_id is None:
+            today = utcnow().astimezone(tz).date()
+            out["cases_on_time"] = await findings.cases_on_time(session, p, lang, today)
         if p.agent_id is None and with_findings:
             found = await all_findings(session, data, p, t, tz, lang, agents)
+            found += findings.cases_late(out["cases_on_time"], t, lang)
             out["findings"] = [f.model_dump() for f in found]
     return out
 

@@ -113,6 +113,7 @@ function render(b) {
   renderBreakdown($('#table-types'), b.by_request_type, 'request_type', (k) => requestTypeLabel(k));
   renderBreakdown($('#table-categories'), b.by_category, 'category', (k) => k || t('reports.no_category'));
   renderAgents(b.agents);
+  renderCases(b.cases_on_time || []);
   renderTargets(b.targets);
 }
 
@@ -286,11 +287,27 @@ function renderAgents(agents) {
   table.appendChild(body);
 }
 
+function renderCases(rows) {
+  const table = $('#table-cases');
+  if (!table) return;
+  clear(table);
+  const cols = ['answered', 'on_time', 'overdue_open', 'on_time_share'];
+  table.appendChild(el('thead', null, el('tr', null, el('th', { scope: 'col' }, t('reports.col.case_type')),
+    cols.map((c) => el('th', { scope: 'col' }, t(`reports.col.${c}`))))));
+  const body = el('tbody');
+  if (!rows.length) body.appendChild(el('tr', null, el('td', { colspan: '5', class: 'empty' }, t('reports.ui.no_data'))));
+  for (const r of rows) {
+    body.appendChild(el('tr', null, el('th', { scope: 'row' }, r.label), el('td', null, num(r.answered)),
+      el('td', null, num(r.on_time)), el('td', null, num(r.overdue_open)), el('td', null, pct(r.rate))));
+  }
+  table.appendChild(body);
+}
+
 const TARGET_FIELDS = [
   ['wait_seconds', 1], ['first_response_seconds', 1], ['offline_response_hours', 1], ['first_response_share', 0.01],
   ['missed_share', 0.01], ['satisfaction', 0.1], ['resolved_share', 0.01], ['weight_satisfaction', 0.05],
   ['weight_first_response', 0.05], ['weight_missed', 0.05], ['weight_resolution', 0.05], ['service_level', 0.01],
-  ['min_ratings', 1],
+  ['cases_on_time_share', 0.01], ['min_ratings', 1],
 ];
 
 function renderTargets(targets) {
