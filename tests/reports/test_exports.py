@@ -96,3 +96,24 @@ def test_cli_monthly_and_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert r.exit_code == 0 and r.output.startswith("2 ")  # supervisor and admin
     again = runner.invoke(app, ["report", "daily-summary", "--day", "2026-10-06"])
     assert again.output.startswith("0 ")  # once per day and person
+
+
+def test_xlsx_writer_cells() -> None:
+    from ventanilla.reports.xlsx import column_name, workbook
+
+    assert [column_name(i) for i in (0, 25, 26, 51, 52, 701, 702)] == [
+        "A",
+        "Z",
+        "AA",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
+    rows = [["a & <b>", None, 3, "", 2.5, True, "x\x01y", "=1+1"], [None, "solo"]]
+    book = openpyxl.load_workbook(io.BytesIO(workbook([("Hoja «1»", (["h1", "h2"], rows))])))
+    ws = book["Hoja «1»"]
+    assert [c.value for c in ws[2]] == ["a & <b>", None, 3, None, 2.5, True, "xy", "=1+1"]
+    assert ws["B3"].value == "solo" and ws["A3"].value is None
+    assert ws["A1"].font.b and not ws["A2"].font.b
+    assert ws["H2"].data_type == "s"  # text that looks like a formula stays text

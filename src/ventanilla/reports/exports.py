@@ -1,4 +1,4 @@
-"""Exports of a period: conversations and figures as CSV or XLSX (xlsxwriter, constant memory).
+"""Exports of a period: conversations and figures as CSV or XLSX (``reports.xlsx``).
 
 Conversations are exported without the citizen's name or email (Ley 1581: the export is for
 measuring the service, which needs neither); the conversation id finds one in the history.
@@ -11,12 +11,11 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.conversations.frames import request_type_label
 from ventanilla.core.i18n import translate
-from ventanilla.reports import queries, service
+from ventanilla.reports import queries, service, xlsx
 from ventanilla.reports.schemas import Period
 
 MAX_ROWS = 200_000
@@ -201,17 +200,7 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(sheets: list[tuple[str, Table]]) -> bytes:
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": True})
-    bold = book.add_format({"bold": True})
-    for name, (header, rows) in sheets:
-        sheet = book.add_worksheet(name[:31])
-        sheet.write_row(0, 0, header, bold)
-        for i, row in enumerate(rows, 1):
-            sheet.write_row(i, 0, ["" if v is None else v for v in row])
-        sheet.set_column(0, max(0, len(header) - 1), 16)
-    book.close()
-    return buf.getvalue()
+    return xlsx.workbook(sheets)
 
 
 async def export(
