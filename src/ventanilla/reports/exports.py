@@ -214,12 +214,12 @@ async def export(
     supervisor: bool,
 ) -> bytes:
     """The file for a period already ``scoped`` to the viewer. Only what the file holds is
-    computed (a CSV of conversations needs no dashboard; no export needs the findings)."""
+    computed (a CSV of conversations needs no dashboard; the others only its tables)."""
     names = await queries.agent_names(session)
     if fmt == "csv" and table == "conversations":
         return to_csv(await conversations_table(session, p, tz, lang, names))
     board = await service.dashboard(
-        session, p, "day", lang, supervisor=supervisor, with_findings=False
+        session, p, "day", lang, supervisor=supervisor, tables_only=True
     )
     if fmt == "csv":
         return to_csv(trend_table(board, lang) if table == "daily" else agents_table(board, lang))

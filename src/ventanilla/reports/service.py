@@ -65,9 +65,10 @@ async def dashboard(
     lang: str,
     *,
     supervisor: bool,
-    with_findings: bool = True,
+    tables_only: bool = False,
 ) -> dict[str, Any]:
-    """Everything the reports page shows for a period (already ``scoped`` to the viewer)."""
+    """Everything the reports page shows for a period (already ``scoped`` to the viewer).
+    ``tables_only``: just the figures, score, trend and agents (what the exports hold)."""
     if grain not in metrics.GRAINS:
         raise AppError("grain_invalid", field="grain")
     tz = await recorder.timezone(session)
@@ -82,6 +83,12 @@ async def dashboard(
         "figures": figures.model_dump(),
         "score": quality(data, p, t, figures),
         "trend": metrics.trend(data, p, grain, t),
+        "agents": agents,
+        "targets": t.model_dump(),
+    }
+    if tables_only:
+        return out
+    out |= {
         "heatmap": await queries.heatmap(session, p),
         "wait_distribution": {
             "limits": list(queries.WAIT_BUCKETS),
@@ -89,8 +96,6 @@ async def dashboard(
         },
         "by_request_type": metrics.breakdown(data, "request_type"),
         "by_category": metrics.breakdown(data, "category"),
-        "agents": agents,
-        "targets": t.model_dump(),
         "findings": [],
         "cases_on_time": [],
         "options": {"categories": await queries.categories(session, p), "agents": []},
@@ -101,7 +106,7 @@ async def dashboard(
         if p.agent_id is None:
             today = utcnow().astimezone(tz).date()
             out["cases_on_time"] = await findings.cases_on_time(session, p, lang, today)
-        if p.agent_id is None and with_findings:
+        if p.agent_id is None:
             found = await all_findings(session, data, p, t, tz, lang, agents)
             found += findings.cases_late(out["cases_on_time"], t, lang)
             out["findings"] = [f.model_dump() for f in found]
