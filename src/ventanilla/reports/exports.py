@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,13 @@ CONV_COLS = (
 )
 
 
+def _utc(value: datetime | str) -> datetime:
+    """A stored UTC instant: text from SQLite (naive, UTC), a datetime from PostgreSQL."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _r(value: float | None, digits: int = 1) -> float | None:
     return round(value, digits) if value is not None else None
 
@@ -74,8 +82,8 @@ async def conversations_table(
         out.append(
             [
                 f.conversation_id,
-                f.day.isoformat(),
-                f.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                str(f.day)[:10],
+                _utc(f.started_at).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                 weekdays[f.weekday],
                 f.hour,
                 names.get(f.agent_id or 0, ""),
