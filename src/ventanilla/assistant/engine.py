@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import bm25s
@@ -71,7 +71,7 @@ class Index:
     items: Sequence[KbItem]
     cache: EmbeddingCache | None = None
     semantic: bool = True
-    _owners: list[int] = field(default_factory=list)
+    _starts: np.ndarray | None = None
     _vectors: Vectors | None = None
     _answers: Vectors | None = None
 
@@ -86,10 +86,11 @@ class Index:
         self._vocab = set(getattr(self.bm25, "vocab_dict", {}) or {})
         if self.semantic and self.items:
             texts: list[str] = []
-            for pos, item in enumerate(self.items):
-                for phrasing in (item.question, *item.alternatives):
-                    texts.append(phrasing)
-                    self._owners.append(pos)
+            starts: list[int] = []
+            for item in self.items:
+                starts.append(len(texts))
+                texts.extend((item.question, *item.alternatives))
+            self._starts = np.asarray(starts, dtype=np.intp)
             cache = self.cache or EmbeddingCache(None)
             self._vectors = cache.vectors(texts)
             self._answers = cache.vectors(
@@ -111,12 +112,14 @@ class Index:
     def cosines(self, text: str) -> np.ndarray:
         """Per entry: the best cosine similarity of the message with any of its phrasings, plus
         the similarity with its answer (as an e5 passage), so in [-2, 2]."""
-        out = np.full(len(self.items), -1.0, dtype=np.float32)
-        if self._vectors is None or self._answers is None or not words(text):
-            return out
+        vectors, answers, starts = self._vectors, self._answers, self._starts
+        if vectors is None or answers is None or starts is None or not words(text):
+            return np.full(len(self.items), -1.0, dtype=np.float32)
         query = embed_query(text)
-        np.maximum.at(out, np.asarray(self._owners), self._vectors @ query)
-        return out + self._answers @ query
+        # the phrasings of an entry are contiguous rows: one product, one segmented maximum
+        best: np.ndarray = np.maximum.reduceat(vectors @ query, starts)
+        total: np.ndarray = best + answers @ query
+        return total
 
     def features(self, text: str, kind: EngineKind) -> Scored:
         n = len(self.items)
