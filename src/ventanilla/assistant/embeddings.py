@@ -68,6 +68,12 @@ def embed_query(text: str) -> Vectors:
         return vec
 
 
+def count_tokens(text: str) -> int:
+    """Tokens e5 would read for ``text`` as a query (prefix and special tokens included)."""
+    with _lock:
+        return int(_model().token_count(text, True))
+
+
 def forget_queries() -> None:
     """Empty the cache of message vectors (benchmarks measure the model, not the cache)."""
     with _lock:

@@ -16,7 +16,7 @@ import bm25s
 import numpy as np
 
 from ventanilla.assistant.detect import other_entity
-from ventanilla.assistant.embeddings import EmbeddingCache, Vectors, embed_query
+from ventanilla.assistant.embeddings import EmbeddingCache, Vectors, count_tokens, embed_query
 from ventanilla.assistant.normalize import Speller, content_words, stem_all, words
 from ventanilla.kb.schemas import KbItem
 
@@ -24,32 +24,66 @@ EngineKind = Literal["hybrid", "lexical", "semantic"]
 ENGINES: tuple[EngineKind, ...] = ("hybrid", "lexical", "semantic")
 LEX_K = 3.0  # bm25 score s becomes s / (s + LEX_K), in [0, 1)
 LEX_WEIGHT = 0.2  # weight of the lexical score in the hybrid ranking
+# The cost of an e5 vector grows with the message's tokens (~2 ms a token on one busy core).
+# Longer messages are embedded without their function words, and at most ``MAX_TOKENS`` of them
+# (their first and last words: context first, the question usually last).
+LONG_TOKENS = 20
+MAX_TOKENS = 24
 
 # Features per engine (see ``Index.features``); the weights below are a reasonable start that
 # ``ventanilla kb calibrate`` replaces with fitted ones.
 FEATURES: dict[EngineKind, tuple[str, ...]] = {
-    "hybrid": ("cos", "cos_margin", "lex", "lex_margin", "coverage", "agree", "margin"),
+    "hybrid": ("cos", "cos_z", "cos_margin", "lex", "lex_margin", "coverage", "agree", "margin"),
     "lexical": ("lex", "lex_margin", "coverage"),
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
     # bias first; values close to those fitted on the demo base (kb/data/*.calibration.json)
-    "hybrid": [-38.0, 20.0, 13.5, 2.0, 1.0, 2.0, 0.5, 13.0],
+    "hybrid": [-37.5, 19.7, -0.26, 10.4, 4.2, 1.6, 2.6, 0.3, 16.0],
     "lexical": [-4.3, 6.8, 7.9, 1.4],
     "semantic": [-46.0, 26.0, 31.5],
 }
 
 
+def semantic_text(text: str) -> str:
+    """What e5 reads of a message: the message itself when short, else its content words,
+    trimmed in the middle to ``MAX_TOKENS``."""
+    if count_tokens(text) <= LONG_TOKENS:
+        return text
+    kept = content_words(text) or words(text)
+    if len(kept) > MAX_TOKENS:  # every word is at least one token
+        kept = kept[: MAX_TOKENS // 2] + kept[-(MAX_TOKENS // 2) :]
+    head, tail = kept[: (len(kept) + 1) // 2], kept[(len(kept) + 1) // 2 :]
+    while True:
+        short = " ".join(head + tail)
+        if count_tokens(short) <= MAX_TOKENS or len(head) + len(tail) <= 1:
+            return short
+        if len(head) > len(tail):
+            head.pop()
+        else:
+            tail.pop(0)
+
+
 class EngineParams:
     """Weights of the confidence model and the two thresholds of one engine."""
 
-    def __init__(self, weights: list[float], answer: float, choices: float) -> None:
+    def __init__(
+        self, weights: list[float], answer: float, choices: float, margin: float = 0.0
+    ) -> None:
         self.weights = weights
         self.answer = answer
         self.choices = choices
+        # Confident but torn: when the best entry leads the second by less than this (in the
+        # engine's ranking score), offer the closest questions instead of answering.
+        self.margin = margin
 
     def to_json(self) -> dict[str, object]:
-        return {"weights": self.weights, "answer": self.answer, "choices": self.choices}
+        return {
+            "weights": self.weights,
+            "answer": self.answer,
+            "choices": self.choices,
+            "margin": self.margin,
+        }
 
     @classmethod
     def default(cls, kind: EngineKind) -> EngineParams:
@@ -62,6 +96,7 @@ class Scored:
 
     ranking: list[int]  # entry positions, best first (up to 3)
     features: list[float]
+    margin: float = 1.0  # lead of the best entry over the second in the ranking score
     confidence: float = 0.0
     decision: str = "handover"  # answer | choices | handover
 
@@ -115,7 +150,7 @@ class Index:
         vectors, answers, starts = self._vectors, self._answers, self._starts
         if vectors is None or answers is None or starts is None or not words(text):
             return np.full(len(self.items), -1.0, dtype=np.float32)
-        query = embed_query(text)
+        query = embed_query(semantic_text(text))
         # the phrasings of an entry are contiguous rows: one product, one segmented maximum
         best: np.ndarray = np.maximum.reduceat(vectors @ query, starts)
         total: np.ndarray = best + answers @ query
@@ -133,8 +168,12 @@ class Index:
         top = int(rank[0])
         cos_other = float(np.max(np.delete(cos, top))) if n > 1 else 0.0
         lex_other = float(np.max(np.delete(lexn, top))) if n > 1 else 0.0
+        spread = float(np.std(cos)) if n > 1 else 0.0
         values = {
             "cos": float(cos[top]),
+            # how far the best entry stands out from this message's similarity to all entries
+            # (e5 similarities of a message sit in a narrow band whose level varies with it)
+            "cos_z": (float(cos[top]) - float(np.mean(cos))) / spread if spread > 1e-6 else 0.0,
             "cos_margin": float(cos[top]) - cos_other,
             "lex": float(lexn[top]),
             "lex_margin": float(lexn[top]) - lex_other,
@@ -142,7 +181,8 @@ class Index:
             "agree": 1.0 if int(np.argmax(lexn)) == int(np.argmax(cos)) else 0.0,
             "margin": float(combined[top] - combined[rank[1]]) if n > 1 else 1.0,
         }
-        return Scored([int(i) for i in rank[:3]], [values[f] for f in FEATURES[kind]])
+        ranking = [int(i) for i in rank[:3]]
+        return Scored(ranking, [values[f] for f in FEATURES[kind]], margin=values["margin"])
 
 
 def confidence(features: Sequence[float], weights: Sequence[float]) -> float:
@@ -156,7 +196,8 @@ def decide(index: Index, text: str, kind: EngineKind, params: EngineParams) -> S
         return scored
     scored.confidence = confidence(scored.features, params.weights)
     if scored.confidence >= params.answer:
-        scored.decision = "answer"
+        torn = scored.margin < params.margin and len(scored.ranking) > 1
+        scored.decision = "choices" if torn else "answer"
     elif scored.confidence >= params.choices:
         scored.decision = "choices"
     return scored

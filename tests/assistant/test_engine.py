@@ -1,0 +1,86 @@
+"""The engine's speed measures keep its answers: what e5 reads of long messages, the cache of
+recent message vectors, one product for all phrasings, and the "torn between two" rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ventanilla.assistant import embeddings
+from ventanilla.assistant.embeddings import (
+    EmbeddingCache,
+    count_tokens,
+    embed_query,
+    forget_queries,
+)
+from ventanilla.assistant.engine import (
+    FEATURES,
+    LONG_TOKENS,
+    MAX_TOKENS,
+    EngineParams,
+    Index,
+    decide,
+    semantic_text,
+)
+from ventanilla.kb.schemas import KbItem
+
+LONG = (
+    "buenas noches vecino, mire que desde el lunes el canal se me va y se ve todo cuadriculado "
+    "en el televisor de la sala, los otros canales si se ven bien, que hago"
+)
+
+
+def test_short_messages_are_read_whole_and_long_ones_condensed() -> None:
+    short = "¿a qué hora atienden?"
+    assert count_tokens(short) <= LONG_TOKENS and semantic_text(short) == short
+    assert count_tokens(LONG) > LONG_TOKENS
+    condensed = semantic_text(LONG)
+    assert count_tokens(condensed) <= MAX_TOKENS
+    assert "cuadriculado" in condensed and "televisor" in condensed  # content words stay
+    assert " que " not in f" {condensed} "  # function words go
+    huge = "mire " * 400 + "quiero poner una queja por el noticiero"
+    kept = semantic_text(huge)
+    assert count_tokens(kept) <= MAX_TOKENS and "queja" in kept  # the end is kept
+
+
+def test_recent_message_vectors_are_cached_and_can_be_forgotten() -> None:
+    forget_queries()
+    first = embed_query("¿dónde queda la sede?")
+    assert len(embeddings._recent) == 1
+    again = embed_query("¿dónde queda la sede?")
+    assert again is first and not again.flags.writeable
+    forget_queries()
+    assert not embeddings._recent
+    assert np.allclose(embed_query("¿dónde queda la sede?"), first, atol=1e-6)
+
+
+def _items() -> list[KbItem]:
+    rows = [
+        ("horario", "¿Cuál es el horario de atención?", "De 7 a 4.", ("¿A qué hora atienden?",)),
+        ("sede", "¿Dónde queda la sede?", "Av. El Dorado.", ("dirección", "ubicación")),
+        ("correo", "¿Cuál es el correo?", "a@b.co", ()),
+    ]
+    return [KbItem(id=i, question=q, answer=a, alternatives=alt) for i, q, a, alt in rows]
+
+
+def test_max_similarity_over_phrasings_in_one_product() -> None:
+    cache = EmbeddingCache(None)
+    index = Index(_items(), cache)
+    text = "ubicacion de ustedes"
+    query = embed_query(text)
+    expected = [
+        max(float(v @ query) for v in cache.vectors([i.question, *i.alternatives]))
+        for i in index.items
+    ]
+    answers = cache.vectors([f"{i.question} {i.answer}" for i in index.items], passage=True)
+    expected_total = np.array(expected) + answers @ query
+    assert np.allclose(index.cosines(text), expected_total, atol=1e-5)
+
+
+def test_confident_but_torn_offers_choices() -> None:
+    index = Index(_items())
+    weights = [10.0] + [0.0] * len(FEATURES["hybrid"])  # always confident
+    sure = decide(index, "¿a qué hora atienden?", "hybrid", EngineParams(weights, 0.5, 0.2, 0.0))
+    assert sure.decision == "answer" and index.ids[sure.ranking[0]] == "horario"
+    torn = EngineParams(weights, 0.5, 0.2, sure.margin + 0.01)
+    scored = decide(index, "¿a qué hora atienden?", "hybrid", torn)
+    assert scored.decision == "choices" and len(scored.ranking) > 1
