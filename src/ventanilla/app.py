@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ventanilla import __version__
 from ventanilla.agents.routes import router as agents_router
 from ventanilla.assistant.flow import warm as warm_assistant
+from ventanilla.assistant.jobs import register_jobs as register_assistant_jobs
 from ventanilla.canned.routes import router as canned_router
 from ventanilla.cases.jobs import register_jobs as register_case_jobs
 from ventanilla.cases.routes import citizen_router as cases_citizen_router
@@ -56,6 +57,7 @@ def create_app(
     ctx = Context.build(settings)
     register_case_jobs(ctx)  # the daily PQRSD summary (cases/jobs.py)
     reports_digest.register(ctx.jobs)
+    register_assistant_jobs(ctx)  # replies left by a stopped process (assistant/jobs.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,18 +1,20 @@
 """How the assistant takes part in a conversation (docs/protocol.md, "The assistant").
 
 A conversation starts with the assistant when the entity has it on and the knowledge base has
-active entries. Each citizen message is answered in the background (after the message is
-committed and acknowledged): a request for a person hands over at once, small talk gets a short
-reply, anything else goes to the engine, which answers, offers choices, or hands over. While a
-conversation waits for a person and nobody is available, the assistant keeps answering.
+active entries. Each citizen message is answered in the background, after the message and its
+pending job are committed and acknowledged (``assistant/jobs.py`` makes the reply durable): a
+request for a person hands over at once, small talk gets a short reply, anything else goes to
+the engine, which answers, offers choices, or hands over. While a conversation waits for a
+person and nobody is available, the assistant keeps answering.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from ventanilla.assistant import service
+from ventanilla.assistant import repository, service
 from ventanilla.assistant.calibration import params_from
 from ventanilla.assistant.detect import small_talk, strip_greeting, wants_person
 from ventanilla.assistant.runtime import Built
@@ -66,41 +68,75 @@ def warm(ctx: Context) -> None:
     ctx.assistant.spawn(run())
 
 
-def after_citizen_message(ctx: Context, conversation_id: str, text: str) -> None:
-    ctx.assistant.spawn(_reply_safely(ctx, conversation_id, text))
+class JobLost(Exception):
+    """Another run holds or finished this message's job: this run's writes are rolled back."""
 
 
-async def _reply_safely(ctx: Context, conversation_id: str, text: str) -> None:
+@dataclass(frozen=True)
+class Claim:
+    """A citizen message this run has claimed (``assistant/jobs.py``)."""
+
+    job_id: int
+    token: str
+    conversation_id: str
+    text: str
+    attempts: int
+
+
+async def _finish(uow: UnitOfWork, claim: Claim) -> None:
+    """Mark the reply done in the reply's own transaction, or give up if the claim was lost."""
+    if not await repository.finish_job(uow.session, claim.job_id, claim.token):
+        raise JobLost
+
+
+async def reply(ctx: Context, claim: Claim, max_attempts: int) -> None:
+    """Reply to a claimed message; any failure hands the conversation over to a person."""
+    conversation_id = claim.conversation_id
     try:
-        await _reply(ctx, conversation_id, text)
+        if claim.attempts > max_attempts:  # it kept failing (or killing its process)
+            raise RuntimeError(f"assistant job {claim.job_id}: {claim.attempts} attempts")
+        await _reply(ctx, claim)
+    except JobLost:
+        log.info("assistant job %s was taken by another run", claim.job_id)
     except Exception:
         log.exception("assistant failed; handing the conversation over")
+        try:
+            async with ctx.db.unit() as uow:
+                await _finish(uow, claim)
+                conv = await conversations.get(uow, conversation_id)
+                await service.hand_over(uow, conversation_id, conv.lang, "error")
+        except JobLost:
+            pass
+
+
+async def _reply(ctx: Context, claim: Claim) -> None:
+    conversation_id, text = claim.conversation_id, claim.text
+    # "¿cómo va mi solicitud…?" (cases/chat_lookup.py, in its own transaction: a crash between
+    # its reply and the next line repeats that reply; every other reply is exactly-once)
+    if await case_lookup.answer(ctx.db, conversation_id, text):
         async with ctx.db.unit() as uow:
-            conv = await conversations.get(uow, conversation_id)
-            await service.hand_over(uow, conversation_id, conv.lang, "error")
-
-
-async def _reply(ctx: Context, conversation_id: str, text: str) -> None:
-    if await case_lookup.answer(ctx.db, conversation_id, text):  # "¿cómo va mi solicitud…?"
+            await _finish(uow, claim)
         return
     async with ctx.db.unit() as uow:
         conv = await conversations.get(uow, conversation_id)
         entity = await ctx.entity.get(uow)
         status, lang = conv.status, conv.lang
-        if status not in ("assistant", "waiting") or not await accepting(ctx, uow, entity):
-            return
-        if status == "waiting" and await person_available(ctx, uow, entity):
+        idle = status not in ("assistant", "waiting") or not await accepting(ctx, uow, entity)
+        if idle or (status == "waiting" and await person_available(ctx, uow, entity)):
+            await _finish(uow, claim)  # nothing to say: a person attends, or the assistant is off
             return
         state = await kb_repository.state(uow.session)
         revision = state.revision if state else 0
     if wants_person(text):
         async with ctx.db.unit() as uow:
+            await _finish(uow, claim)
             if not await service.hand_over(uow, conversation_id, lang, "requested"):
                 await service.say(uow, conversation_id, lang, translate(lang, "assistant.queued"))
         return
     chat = small_talk(text)
     if chat is not None:
         async with ctx.db.unit() as uow:
+            await _finish(uow, claim)
             body = translate(lang, f"assistant.small_talk.{chat}")
             await service.say(uow, conversation_id, lang, body, small_talk=chat)
         return
@@ -108,6 +144,7 @@ async def _reply(ctx: Context, conversation_id: str, text: str) -> None:
     scored = await ctx.assistant.ask(built, strip_greeting(text) or text)
     items = built.index.items
     async with ctx.db.unit() as uow:
+        await _finish(uow, claim)
         if scored.decision == "answer":
             top = items[scored.ranking[0]]
             await service.answer(uow, conversation_id, lang, top, scored.confidence)

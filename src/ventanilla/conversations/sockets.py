@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from ventanilla.agents import service as agents
 from ventanilla.agents.models import User
 from ventanilla.assistant import flow as assistant
+from ventanilla.assistant import jobs as assistant_jobs
 from ventanilla.cases import chat_lookup as case_lookup
 from ventanilla.context import Context
 from ventanilla.conversations import repository, service
@@ -143,7 +144,7 @@ async def widget_socket(ws: WebSocket) -> None:
         if posted.created and (
             posted.status in ("assistant", "waiting") or case_lookup.candidate(body)
         ):
-            assistant.after_citizen_message(ctx, conv_id, body)
+            assistant_jobs.after_citizen_message(ctx, conv_id, posted.seq)
 
     async def on_typing(frame: dict[str, Any]) -> None:
         await _typing(

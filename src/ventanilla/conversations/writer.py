@@ -29,6 +29,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ventanilla.assistant import queue as assistant_queue
 from ventanilla.conversations.frames import (
     AGENTS,
     agent_channel,
@@ -178,6 +179,7 @@ async def _store(
     rows: list[dict[str, Any]] = []
     results: list[tuple[_Pending, Posted | AppError]] = []
     waiting_touched: list[str] = []
+    citizen_messages: list[tuple[str, int, str, str]] = []  # for the assistant's queue
     for p in batch:
         conv = convs.get(p.conversation_id)
         if conv is None:
@@ -206,6 +208,8 @@ async def _store(
                 conv.last_agent_seq, conv.last_agent_at = seq, now
             elif conv.status == "waiting":
                 waiting_touched.append(p.conversation_id)
+            if role == "citizen":
+                citizen_messages.append((p.conversation_id, seq, p.body, conv.status))
         rows.append(
             {
                 "conversation_id": p.conversation_id,
@@ -251,6 +255,8 @@ async def _store(
             if c.changed
         ]
         await session.execute(_UPDATE, changed)
+        # the assistant's reply is owed in this same transaction (durable: assistant/jobs.py)
+        await assistant_queue.enqueue(session, citizen_messages, now)
     for conv_id in dict.fromkeys(waiting_touched):  # the queue shows the last message
         conv_row = await session.get(Conversation, conv_id)
         if conv_row is not None:

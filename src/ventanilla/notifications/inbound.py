@@ -12,9 +12,10 @@ import hashlib
 import logging
 from typing import Any
 
+from ventanilla.assistant import queue as assistant_queue
 from ventanilla.conversations import service as conversations
 from ventanilla.conversations.models import Conversation
-from ventanilla.core.db import Database
+from ventanilla.core.db import Database, utcnow
 from ventanilla.core.errors import AppError
 from ventanilla.notifications import repository
 from ventanilla.notifications.links import verify_reply_token
@@ -68,7 +69,7 @@ async def receive(db: Database, raw: bytes, settings: Settings, via: str) -> Inb
     try:
         async with db.unit() as uow:
             await conversations.reopen_if_closed(uow, conversation_id)
-            await conversations.post_message(
+            ev, created = await conversations.post_message(
                 uow,
                 conversation_id,
                 author=("citizen", None, conv.citizen_name),
@@ -78,6 +79,10 @@ async def receive(db: Database, raw: bytes, settings: Settings, via: str) -> Inb
                 max_chars=settings.limits.message_max_chars,
                 data={"via": "email", "attachments": base["attachments"]},
             )
+            if created:  # a conversation still with the assistant: it replies (assistant/jobs.py)
+                status = (await conversations.get(uow, conversation_id)).status
+                owed = [(conversation_id, ev.seq, body, status)]
+                await assistant_queue.enqueue(uow.session, owed, utcnow())
     except AppError as exc:
         log.info("inbound mail for %s not added: %s", conversation_id, exc.code)
         return await _record(db, **base, status=exc.code, conversation_id=conversation_id)
