@@ -196,3 +196,21 @@ async def test_choosing_an_offered_question_gets_its_answer(server: LiveServer) 
     assert "en vivo" in answer["body"].lower()
     await citizen.close()
     await agent.close()
+
+
+async def test_a_vague_question_is_offered_the_closest_questions(server: LiveServer) -> None:
+    """The calibrated band of the demo base: close to two entries, so choices, not an answer."""
+    citizen, agent = await _setup(server)
+    await citizen.start()
+    await citizen.connect()
+    await citizen.say("¿cómo llego al canal?")
+    offered = await _bot(citizen)
+    assert offered["kind"] == "choices" and offered["data"]["automatic"] is True
+    ids = [o["entry_id"] for o in offered["data"]["options"]]
+    assert 2 <= len(ids) <= 3 and "direccion-sede" in ids
+    assert citizen.socket
+    await citizen.socket.send({"type": "choose", "entry_id": "direccion-sede"})
+    answer = await _bot(citizen)
+    assert answer["data"]["entry_id"] == "direccion-sede"
+    await citizen.close()
+    await agent.close()

@@ -34,6 +34,7 @@ OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 def after_citizen_message(ctx: Context, conversation_id: str, seq: int) -> None:
     """The fast path: reply now, in the background, to the message just stored."""
+
     async def run() -> None:
         await _run(ctx, message=(conversation_id, seq))
 
