@@ -61,8 +61,19 @@ def database_url(tmp_path: Path) -> str:
     return url
 
 
+def reset_redis() -> None:
+    """Shared state (presence, rate limits) lives in Redis with that broker: start empty."""
+    if TEST_BROKER.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(TEST_BROKER)
+        client.flushdb()
+        client.close()
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    reset_redis()
     port = free_port()
     return Settings(
         environment="test",

@@ -22,6 +22,7 @@ from ventanilla.cases.routes import router as cases_router
 from ventanilla.context import Context
 from ventanilla.conversations.routes import history_router
 from ventanilla.conversations.routes import router as conversations_router
+from ventanilla.conversations.sockets import announce_gone
 from ventanilla.conversations.sockets import router as sockets_router
 from ventanilla.conversations.widget_routes import router as widget_router
 from ventanilla.core.errors import AppError
@@ -62,6 +63,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.hub.start()
+        await ctx.presence.start(on_gone=lambda users: _announce_all_gone(ctx, users))
         ctx.mail_worker = MailWorker(ctx.db, settings)
         ctx.mail_worker.start()
         warm_assistant(ctx)  # build the engine now, not when the first citizen asks
@@ -72,7 +74,10 @@ def create_app(
             await ctx.jobs.stop()
             await ctx.assistant.idle()
             await ctx.mail_worker.stop()
+            await ctx.presence.stop()
             await ctx.hub.stop()
+            if ctx.redis is not None:
+                await ctx.redis.aclose()
             await ctx.db.dispose()
 
     app = FastAPI(
@@ -111,6 +116,12 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+async def _announce_all_gone(ctx: Context, users: list[int]) -> None:
+    """Agents whose only consoles were on a process that died are now disconnected."""
+    for user_id in users:
+        await announce_gone(ctx, user_id)
 
 
 def _lang(request: Request) -> str:

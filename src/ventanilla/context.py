@@ -5,42 +5,25 @@ Built once by ``create_app`` and kept on ``app.state.ctx``; nothing here is glob
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ventanilla.agents import repository as agents_repository
 from ventanilla.assistant.runtime import AssistantRuntime
 from ventanilla.conversations.hub import Hub
 from ventanilla.conversations.writer import MessageWriter
-from ventanilla.core.broker import create_broker
+from ventanilla.core.broker import create_broker, state_client
 from ventanilla.core.db import Database, UnitOfWork
 from ventanilla.core.jobs import Scheduler
-from ventanilla.core.ratelimit import RateLimiter
+from ventanilla.core.presence import MemoryPresence, Presence, RedisPresence
+from ventanilla.core.ratelimit import Limiter, create_limiter
 from ventanilla.entity.service import EntityService
 from ventanilla.notifications.worker import MailWorker
 from ventanilla.settings import Settings
 
-
-@dataclass
-class Presence:
-    """Open console sockets per agent in this process (an agent with none is 'disconnected')."""
-
-    sockets: Counter[int] = field(default_factory=Counter)
-
-    def connect(self, user_id: int) -> bool:
-        self.sockets[user_id] += 1
-        return self.sockets[user_id] == 1
-
-    def disconnect(self, user_id: int) -> bool:
-        self.sockets[user_id] -= 1
-        if self.sockets[user_id] <= 0:
-            del self.sockets[user_id]
-            return True
-        return False
-
-    def effective(self, user_id: int, presence: str) -> str:
-        return presence if self.sockets.get(user_id) else "disconnected"
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 @dataclass
@@ -50,17 +33,19 @@ class Context:
     hub: Hub
     entity: EntityService
     presence: Presence
-    citizen_messages: RateLimiter
-    conversation_starts: RateLimiter
-    logins: RateLimiter
+    citizen_messages: Limiter
+    conversation_starts: Limiter
+    logins: Limiter
     assistant: AssistantRuntime
     jobs: Scheduler
     writer: MessageWriter
+    redis: Redis | None = None  # shared state (presence, rate limits) with the Redis broker
     mail_worker: MailWorker | None = None
 
     async def someone_attends(self, uow: UnitOfWork) -> bool:
-        """Is an agent connected and available now (in this process's view)?"""
-        return await agents_repository.any_available(uow.session, list(self.presence.sockets))
+        """Is an agent connected (to any process) and available now?"""
+        connected = await self.presence.connected()
+        return await agents_repository.any_available(uow.session, sorted(connected))
 
     def wake_mail(self) -> None:
         """Ask the mail worker to run now instead of at its next tick."""
@@ -73,20 +58,34 @@ class Context:
         db = Database(settings.database_url)
         hub = Hub(create_broker(settings.broker_url))
         db.after_commit = hub.publish
+        redis = state_client(settings.broker_url, settings.cluster.redis_timeout_seconds)
+        presence: Presence = (
+            MemoryPresence()
+            if redis is None
+            else RedisPresence(redis, ttl_seconds=settings.cluster.presence_ttl_seconds)
+        )
         return cls(
             settings=settings,
             db=db,
             hub=hub,
             entity=EntityService(),
-            presence=Presence(),
-            citizen_messages=RateLimiter(
-                limits.citizen_messages_per_window, limits.citizen_message_window_seconds
+            presence=presence,
+            citizen_messages=create_limiter(
+                redis,
+                "messages",
+                limits.citizen_messages_per_window,
+                limits.citizen_message_window_seconds,
             ),
-            conversation_starts=RateLimiter(limits.conversations_per_ip_per_hour, 3600),
-            logins=RateLimiter(limits.logins_per_window, limits.login_window_seconds),
+            conversation_starts=create_limiter(
+                redis, "starts", limits.conversations_per_ip_per_hour, 3600
+            ),
+            logins=create_limiter(
+                redis, "logins", limits.logins_per_window, limits.login_window_seconds
+            ),
             assistant=AssistantRuntime(settings),
             jobs=Scheduler(db, settings.jobs),
             writer=MessageWriter(db),
+            redis=redis,
         )
 
     @property

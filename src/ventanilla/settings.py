@@ -79,6 +79,20 @@ class JobsSettings(BaseModel):
     timezone: str = "America/Bogota"  # of the daily ``at=`` times
 
 
+class ClusterSettings(BaseModel):
+    """State shared by several processes through Redis (when the broker is Redis)."""
+
+    presence_ttl_seconds: float = 15.0  # a dead process's console sockets vanish after this
+    redis_timeout_seconds: float = 2.0  # then presence and rate limits use this process's view
+
+
+class MetricsSettings(BaseModel):
+    """``/metrics`` (Prometheus): open to these addresses, or to anyone sending the token."""
+
+    allow: list[str] = ["127.0.0.1/32", "::1/128"]  # networks (CIDR) of the scrapers
+    token: str = ""  # "Authorization: Bearer <token>"; empty: addresses only
+
+
 class AssistantSettings(BaseModel):
     """The assistant (issue 3): where embeddings are cached; off switch for the whole server."""
 
@@ -106,6 +120,8 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     assistant: AssistantSettings = AssistantSettings()
     jobs: JobsSettings = JobsSettings()
+    cluster: ClusterSettings = ClusterSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

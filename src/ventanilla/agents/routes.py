@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/agent")
 @router.get("/me")
 async def me(user: CurrentAgent, request: Request, ctx: CtxDep) -> MeWithCsrf:
     out = MeWithCsrf.model_validate({**_fields(user), "csrf_token": request.state.csrf_token})
-    out.presence = ctx.presence.effective(user.id, user.presence)
+    out.presence = await ctx.presence.effective(user.id, user.presence)
     return out
 
 
@@ -28,7 +28,7 @@ async def put_presence(
     async with ctx.db.unit() as uow:
         updated = await service.set_presence(uow, user, data.presence)
         count = await conversations.active_count(uow.session, user.id)
-        effective = ctx.presence.effective(user.id, updated.presence)
+        effective = await ctx.presence.effective(user.id, updated.presence)
         await presence_changed(uow.session, user.id, effective)  # reports: time available
         uow.publish(
             AGENTS,
@@ -47,12 +47,13 @@ async def list_agents(user: CurrentAgent, ctx: CtxDep) -> list[AgentListItem]:
     async with ctx.db.unit() as uow:
         users = await repository.active_users(uow.session)
         counts = await conversations.active_counts(uow.session)
+    connected = await ctx.presence.connected()
     return [
         AgentListItem(
             id=u.id,
             display_name=u.display_name,
             role=u.role,
-            presence=ctx.presence.effective(u.id, u.presence),
+            presence=u.presence if u.id in connected else "disconnected",
             active_chats=counts.get(u.id, 0),
             max_chats=u.max_chats,
         )

@@ -243,7 +243,7 @@ async def case_status(
     number: Annotated[str, Query(max_length=40)],
     email: Annotated[str, Query(max_length=254)],
 ) -> CaseStatus:
-    ctx.conversation_starts.check("case-status|" + client_ip(request))  # no guessing in bulk
+    await ctx.conversation_starts.check("case-status|" + client_ip(request))  # no guessing in bulk
     async with ctx.db.unit() as uow:
         case = await service.lookup(uow, number, email)
         return CaseStatus.model_validate(case, from_attributes=True)

@@ -127,7 +127,7 @@ async def widget_socket(ws: WebSocket) -> None:
     async def on_message(frame: dict[str, Any]) -> None:
         client_id = _str(frame, "client_id")
         body = service.check_message(client_id, _str(frame, "body"), max_chars)
-        ctx.citizen_messages.check(conv_id)
+        await ctx.citizen_messages.check(conv_id)
         posted = await ctx.writer.post(
             conv_id, author=citizen, client_id=client_id, body=body, internal=False
         )
@@ -213,7 +213,7 @@ async def agent_socket(ws: WebSocket) -> None:
     )
     await ctx.hub.join(conn, AGENTS)
     await ctx.hub.join(conn, user_channel(user.id))
-    first = ctx.presence.connect(user.id)
+    first = await ctx.presence.connect(user.id)
     async with ctx.db.unit() as uow:
         queue = await summaries(uow, await repository.waiting(uow.session), lang)
         mine = await summaries(uow, await repository.assigned_to(uow.session, user.id), lang)
@@ -308,11 +308,11 @@ async def agent_socket(ws: WebSocket) -> None:
     finally:
         await ctx.hub.leave_all(conn)
         await conn.stop()
-        if ctx.presence.disconnect(user.id):
-            await asyncio.shield(_announce_gone(ctx, user.id))
+        if await asyncio.shield(ctx.presence.disconnect(user.id)):
+            await asyncio.shield(announce_gone(ctx, user.id))
 
 
-async def _announce_gone(ctx: Context, user_id: int) -> None:
+async def announce_gone(ctx: Context, user_id: int) -> None:
     async with ctx.db.unit() as uow:
         count = await repository.active_count(uow.session, user_id)
         await presence_changed(uow.session, user_id, "disconnected")  # reports

@@ -29,7 +29,7 @@ async def start_conversation(data: StartIn, ctx: CtxDep, request: Request) -> St
     async with ctx.db.unit() as uow:
         entity = await ctx.entity.get(uow)
         # Validate first, count the attempt only when it would create something.
-        ctx.conversation_starts.check(client_ip(request))
+        await ctx.conversation_starts.check(client_ip(request))
         attended = is_open(entity.office_hours, utcnow()) and await ctx.someone_attends(uow)
         status = "assistant" if await assistant.accepting(ctx, uow, entity) else "waiting"
         conv, token = await service.start(

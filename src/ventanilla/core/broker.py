@@ -12,7 +12,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +130,29 @@ class RedisBroker:
             log.warning("redis resubscribe failed", exc_info=True)
 
 
+def is_redis_url(url: str) -> bool:
+    return url.startswith(("redis://", "rediss://", "unix://"))
+
+
+def state_client(url: str, timeout_seconds: float = 2.0) -> Redis | None:
+    """A Redis client for shared state (presence, rate limits) when the broker is Redis.
+
+    Short timeouts: callers fall back to this process's own view rather than hang."""
+    if not is_redis_url(url):
+        return None
+    import redis.asyncio as redis
+
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout_seconds,
+        socket_connect_timeout=timeout_seconds,
+        health_check_interval=30,
+    )
+
+
 def create_broker(url: str) -> Broker:
     if url.startswith("memory"):
         return MemoryBroker()
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis_url(url):
         return RedisBroker(url)
     raise ValueError(f"unsupported broker URL: {url!r} (use memory:// or redis://)")

@@ -1,26 +1,56 @@
-"""Sliding-window rate limits kept in memory (per process).
+"""Sliding-window rate limits: in memory for one process, in Redis for many.
 
-Limits protect the server from floods; they are per process, so with N processes a client may
-get up to N times the limit, which is acceptable for abuse control.
+Both count a hit only if it is allowed (a refused hit does not extend the block) and answer
+``RateLimited(retry_after)`` with the time until the oldest hit leaves the window. With the
+Redis broker every process shares the counts (a sorted set of hit times per key, changed by one
+Lua script, timed by Redis's clock); if Redis is unreachable the process falls back to its own
+memory, so a client gets at most the limit per process until Redis is back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
 import time
 from collections import deque
+from typing import TYPE_CHECKING, Protocol
 
 from ventanilla.core.errors import RateLimited
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+
+class Limiter(Protocol):
+    limit: int
+    window: float
+
+    async def check(self, key: str) -> None:
+        """Count one hit for ``key`` or raise ``RateLimited`` (the hit is then not counted)."""
+        ...
+
+    async def reset(self, key: str) -> None: ...
+
 
 class RateLimiter:
+    """In memory, this process only."""
+
     def __init__(self, limit: int, window_seconds: float, max_keys: int = 100_000) -> None:
         self.limit = limit
         self.window = window_seconds
         self.max_keys = max_keys
         self._hits: dict[str, deque[float]] = {}
 
-    def check(self, key: str, *, now: float | None = None) -> None:
-        """Count one hit for ``key`` or raise ``RateLimited`` (the hit is then not counted)."""
+    async def check(self, key: str) -> None:
+        self.hit(key)
+
+    async def reset(self, key: str) -> None:
+        self._hits.pop(key, None)
+
+    def hit(self, key: str, *, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         hits = self._hits.get(key)
         if hits is None:
@@ -33,9 +63,6 @@ class RateLimiter:
             raise RateLimited(hits[0] + self.window - now)
         hits.append(now)
 
-    def reset(self, key: str) -> None:
-        self._hits.pop(key, None)
-
     def _evict(self, now: float) -> None:
         stale = [k for k, h in self._hits.items() if not h or h[-1] <= now - self.window]
         for k in stale:
@@ -43,3 +70,70 @@ class RateLimiter:
         if len(self._hits) >= self.max_keys:  # still full: drop the oldest half
             for k in list(self._hits)[: self.max_keys // 2]:
                 del self._hits[k]
+
+
+# KEYS[1] the key's sorted set; ARGV: limit, window (ms), a unique member suffix.
+# Returns -1 if the hit is counted, else the milliseconds until a hit is allowed.
+_HIT = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, now .. '-' .. ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return -1
+"""
+
+
+class RedisRateLimiter:
+    """Shared by every process through Redis; keys are hashed (they hold IPs and emails)."""
+
+    def __init__(
+        self,
+        client: Redis,
+        name: str,
+        limit: int,
+        window_seconds: float,
+        prefix: str = "ventanilla:",
+    ) -> None:
+        self.redis = client
+        self.limit = limit
+        self.window = window_seconds
+        self.prefix = f"{prefix}rl:{name}:"
+        self.fallback = RateLimiter(limit, window_seconds)
+        self._hit = client.register_script(_HIT)
+
+    def _key(self, key: str) -> str:
+        return self.prefix + hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+    async def check(self, key: str) -> None:
+        try:
+            wait_ms = int(
+                await self._hit(
+                    keys=[self._key(key)],
+                    args=[self.limit, int(self.window * 1000), secrets.token_hex(4)],
+                )
+            )
+        except Exception:
+            log.warning("rate limit: Redis unreachable; counting in this process")
+            self.fallback.hit(key)
+            return
+        if wait_ms >= 0:
+            raise RateLimited(wait_ms / 1000)
+
+    async def reset(self, key: str) -> None:
+        try:
+            await self.redis.delete(self._key(key))
+        except Exception:
+            log.warning("rate limit: Redis unreachable; reset in this process only")
+        await self.fallback.reset(key)
+
+
+def create_limiter(client: Redis | None, name: str, limit: int, window_seconds: float) -> Limiter:
+    if client is None:
+        return RateLimiter(limit, window_seconds)
+    return RedisRateLimiter(client, name, limit, window_seconds)

@@ -98,7 +98,7 @@ async def login_submit(
         error_key = "error.csrf_failed"
     else:
         try:
-            ctx.logins.check(f"{client_ip(request)}|{email.strip().lower()}")
+            await ctx.logins.check(f"{client_ip(request)}|{email.strip().lower()}")
             result = await agents.login(ctx.db, email, password, ctx.settings.session_hours)
         except AppError as exc:
             error_key = f"error.{exc.code}"
@@ -120,7 +120,7 @@ async def login_submit(
         )
         _set_login_csrf(request, response, token)
         return response
-    ctx.logins.reset(f"{client_ip(request)}|{email.strip().lower()}")
+    await ctx.logins.reset(f"{client_ip(request)}|{email.strip().lower()}")
     redirect = RedirectResponse("/console", status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,
@@ -185,7 +185,7 @@ async def console_page(
             {"code": c, "label": translate(lang, f"case_type.{c}"), "days": p.term_days}
             for c, p in PETITION_TYPES.items()
         ],
-        presence=ctx.presence.effective(user.id, user.presence),
+        presence=await ctx.presence.effective(user.id, user.presence),
     )
     if extra is not None:
         context.update(await extra(ctx))
