@@ -27,6 +27,8 @@ from ventanilla.conversations.sockets import router as sockets_router
 from ventanilla.conversations.widget_routes import router as widget_router
 from ventanilla.core.errors import AppError
 from ventanilla.core.i18n import resolve_lang, translate
+from ventanilla.core.ops import ProxyHeaders, RequestTimer
+from ventanilla.core.ops import router as ops_router
 from ventanilla.entity.routes import admin_router
 from ventanilla.entity.routes import widget_router as widget_config_router
 from ventanilla.kb.routes import router as kb_router
@@ -68,9 +70,11 @@ def create_app(
         ctx.mail_worker.start()
         warm_assistant(ctx)  # build the engine now, not when the first citizen asks
         ctx.jobs.start(ctx)
+        ctx.metrics.start(ctx)
         try:
             yield
         finally:
+            await ctx.metrics.stop(ctx)
             await ctx.jobs.stop()
             await ctx.assistant.idle()
             await ctx.mail_worker.stop()
@@ -110,11 +114,14 @@ def create_app(
         live_router,
         reports_router,
         sockets_router,
+        ops_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTimer, metrics=ctx.metrics)
+    app.add_middleware(ProxyHeaders, trusted=settings.cluster.trusted_proxies)
     return app
 
 

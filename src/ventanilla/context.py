@@ -16,6 +16,7 @@ from ventanilla.conversations.writer import MessageWriter
 from ventanilla.core.broker import create_broker, state_client
 from ventanilla.core.db import Database, UnitOfWork
 from ventanilla.core.jobs import Scheduler
+from ventanilla.core.metrics import Metrics
 from ventanilla.core.presence import MemoryPresence, Presence, RedisPresence
 from ventanilla.core.ratelimit import Limiter, create_limiter
 from ventanilla.entity.service import EntityService
@@ -39,6 +40,7 @@ class Context:
     assistant: AssistantRuntime
     jobs: Scheduler
     writer: MessageWriter
+    metrics: Metrics
     redis: Redis | None = None  # shared state (presence, rate limits) with the Redis broker
     mail_worker: MailWorker | None = None
 
@@ -57,7 +59,14 @@ class Context:
         limits = settings.limits
         db = Database(settings.database_url)
         hub = Hub(create_broker(settings.broker_url))
-        db.after_commit = hub.publish
+        jobs = Scheduler(db, settings.jobs)
+        metrics = Metrics(jobs.owner)
+
+        async def after_commit(outgoing: list[tuple[str, bytes]]) -> None:
+            metrics.count_committed(outgoing)
+            await hub.publish(outgoing)
+
+        db.after_commit = after_commit
         redis = state_client(settings.broker_url, settings.cluster.redis_timeout_seconds)
         presence: Presence = (
             MemoryPresence()
@@ -83,7 +92,8 @@ class Context:
                 redis, "logins", limits.logins_per_window, limits.login_window_seconds
             ),
             assistant=AssistantRuntime(settings),
-            jobs=Scheduler(db, settings.jobs),
+            jobs=jobs,
+            metrics=metrics,
             writer=MessageWriter(db),
             redis=redis,
         )

@@ -84,6 +84,9 @@ class ClusterSettings(BaseModel):
 
     presence_ttl_seconds: float = 15.0  # a dead process's console sockets vanish after this
     redis_timeout_seconds: float = 2.0  # then presence and rate limits use this process's view
+    # Reverse proxies (addresses or CIDR) whose X-Forwarded-For/-Proto are believed, e.g.
+    # ["127.0.0.1"] behind a local nginx. Empty: the peer's address is the client's.
+    trusted_proxies: list[str] = []
 
 
 class MetricsSettings(BaseModel):

@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketState
@@ -51,6 +51,8 @@ class Connection:
         "reader",
         "ws",
     )
+
+    frames_sent: ClassVar[int] = 0  # in this process, for /metrics
 
     def __init__(self, ws: WebSocket, catch_up: CatchUp, max_queue: int) -> None:
         self.ws = ws
@@ -137,6 +139,7 @@ class Connection:
     async def _send(self, text: str) -> None:
         if self.ws.application_state == WebSocketState.CONNECTED:
             await self.ws.send_text(text)
+            Connection.frames_sent += 1
 
     async def _close(self, code: int) -> None:
         with contextlib.suppress(Exception):
@@ -201,10 +204,17 @@ class Hub:
         self.heartbeat = Heartbeat()
 
     async def start(self) -> None:
-        await self.broker.start(self.on_message)
+        await self.broker.start(self.on_message, self.resync)
 
     async def stop(self) -> None:
         await self.broker.stop()
+
+    def resync(self) -> None:
+        """The broker was cut off (events published meanwhile are lost): every socket re-reads
+        its followed conversations from the database."""
+        for conn in {c for members in self._members.values() for c in members}:
+            for conv_id in tuple(conn.last_sent):
+                conn.offer(conv_id, -1, "")
 
     def on_message(self, channel: str, data: bytes) -> None:
         members = self._members.get(channel)

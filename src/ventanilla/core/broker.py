@@ -20,14 +20,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[str, bytes], None]
+OnReconnect = Callable[[], None]
 
 
 class Broker(Protocol):
-    async def start(self, on_message: OnMessage) -> None: ...
+    async def start(
+        self, on_message: OnMessage, on_reconnect: OnReconnect | None = None
+    ) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, channel: str, payload: bytes) -> None: ...
     async def subscribe(self, channel: str) -> None: ...
     async def unsubscribe(self, channel: str) -> None: ...
+    async def ping(self) -> None: ...
 
 
 class MemoryBroker:
@@ -37,7 +41,7 @@ class MemoryBroker:
         self._on_message: OnMessage | None = None
         self._channels: set[str] = set()
 
-    async def start(self, on_message: OnMessage) -> None:
+    async def start(self, on_message: OnMessage, on_reconnect: OnReconnect | None = None) -> None:
         self._on_message = on_message
 
     async def stop(self) -> None:
@@ -53,6 +57,9 @@ class MemoryBroker:
     async def unsubscribe(self, channel: str) -> None:
         self._channels.discard(channel)
 
+    async def ping(self) -> None:
+        return None
+
 
 class RedisBroker:
     """Redis pub/sub. Reconnects with backoff and re-subscribes if Redis restarts."""
@@ -65,11 +72,18 @@ class RedisBroker:
         self._channels: set[str] = set()
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._on_message: OnMessage | None = None
+        self._on_reconnect: OnReconnect | None = None
         self._task: asyncio.Task[None] | None = None
+        self.reconnects = 0  # connections lost and re-established (metrics)
+        self.connected = False
 
-    async def start(self, on_message: OnMessage) -> None:
+    async def start(self, on_message: OnMessage, on_reconnect: OnReconnect | None = None) -> None:
+        """``on_reconnect`` runs after a lost connection is back: what was published meanwhile
+        was lost, so subscribers should re-read from the database."""
         self._on_message = on_message
+        self._on_reconnect = on_reconnect
         await self._redis.ping()
+        self.connected = True
         self._task = asyncio.create_task(self._reader(), name="redis-broker-reader")
 
     async def stop(self) -> None:
@@ -115,19 +129,31 @@ class RedisBroker:
                 raise
             except Exception:
                 log.warning("redis broker lost its connection; retrying in %.1fs", delay)
+                self.connected = False
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-                await self._resubscribe()
+                if await self._resubscribe():
+                    self.connected = True
+                    self.reconnects += 1
+                    if self._on_reconnect is not None:
+                        self._on_reconnect()
 
-    async def _resubscribe(self) -> None:
+    async def _resubscribe(self) -> bool:
         with contextlib.suppress(Exception):
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
+            await self._redis.ping()
             if self._channels:
                 await self._pubsub.subscribe(*(self._prefix + c for c in self._channels))
         except Exception:
             log.warning("redis resubscribe failed", exc_info=True)
+            return False
+        return True
+
+    async def ping(self) -> None:
+        """Raise if Redis does not answer (health check)."""
+        await self._redis.ping()
 
 
 def is_redis_url(url: str) -> bool:

@@ -243,12 +243,3 @@ async def demo_site(request: Request, ctx: CtxDep) -> Response:
             "agent_password": demo.get("password", ""),
         },
     )
-
-
-@router.get("/healthz", include_in_schema=False)
-async def healthz(ctx: CtxDep) -> dict[str, str]:
-    from sqlalchemy import text
-
-    async with ctx.db.unit() as uow:
-        await uow.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
