@@ -67,7 +67,7 @@ def create_app(
         await ctx.hub.start()
         await ctx.presence.start(on_gone=lambda users: _announce_all_gone(ctx, users))
         ctx.mail_worker = MailWorker(ctx.db, settings)
-        ctx.mail_worker.start()
+        ctx.mail_worker.start(ctx.jobs)
         warm_assistant(ctx)  # build the engine now, not when the first citizen asks
         ctx.jobs.start(ctx)
         ctx.metrics.start(ctx)

@@ -1,7 +1,14 @@
 """Background work of a process: deliver the outbox, email unseen replies, poll IMAP, receive SMTP.
 
-Safe to run in every process: the outbox is shared with ``SKIP LOCKED`` leases and each burst of
-unseen messages is claimed by one conditional update.
+Safe to run in every process, and each piece happens once across processes:
+
+* the outbox sender runs in every process; each email row is its own lease (``locked_until``,
+  claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, serialised on SQLite), so
+  senders share the work and a dead sender's emails are retaken when the lease expires;
+* each burst of unseen replies is claimed by one conditional update of ``notified_seq``;
+* the IMAP mailbox is polled by one process at a time: a ``mail.imap_poll`` job under a
+  ``job_leases`` lease (``core.jobs``), taken over by another process if that one dies;
+* the SMTP receiver listens in the processes where its port is set.
 """
 
 from __future__ import annotations
@@ -11,7 +18,9 @@ import contextlib
 import logging
 
 from ventanilla.core.db import Database
+from ventanilla.core.jobs import JobFunc, JobRun, Scheduler
 from ventanilla.notifications import inbound
+from ventanilla.notifications.imap import ImapPoller
 from ventanilla.notifications.receiver import start_receiver
 from ventanilla.notifications.sender import Transport, create_transport, deliver_due
 from ventanilla.notifications.service import entity_settings, notify_unseen
@@ -45,7 +54,8 @@ class MailWorker:
     async def receive(self, raw: bytes, via: str = "smtp") -> None:
         await inbound.receive(self.db, raw, self.settings, via)
 
-    def start(self) -> None:
+    def start(self, jobs: Scheduler | None = None) -> None:
+        """Start the loops; with ``jobs``, IMAP polling is a job run once across processes."""
         mail = self.settings.mail
         if mail.worker:
             self._tasks.append(asyncio.create_task(self._loop(), name="mail-worker"))
@@ -54,8 +64,6 @@ class MailWorker:
                 mail.smtp_receiver_host, mail.smtp_receiver_port, self.receive
             )
         if mail.imap_host:
-            from ventanilla.notifications.imap import ImapPoller
-
             poller = ImapPoller(
                 host=mail.imap_host,
                 port=mail.imap_port,
@@ -65,7 +73,12 @@ class MailWorker:
                 ssl=mail.imap_ssl,
                 handle=lambda raw: self.receive(raw, "imap"),
             )
-            self._tasks.append(asyncio.create_task(poller.run(mail.imap_poll_seconds, self._stop)))
+            if jobs is not None:
+                jobs.register("mail.imap_poll", _poll(poller), every=mail.imap_poll_seconds)
+            else:
+                self._tasks.append(
+                    asyncio.create_task(poller.run(mail.imap_poll_seconds, self._stop))
+                )
 
     async def _loop(self) -> None:
         interval = self.settings.mail.worker_interval_seconds
@@ -88,3 +101,12 @@ class MailWorker:
                 await task
         if self._receiver is not None:
             self._receiver.stop()  # type: ignore[attr-defined]
+
+
+def _poll(poller: ImapPoller) -> JobFunc:
+    async def poll(run: JobRun) -> None:
+        handled = await poller.poll_once()
+        if handled:
+            log.info("imap: %d message(s) handled from %r", handled, poller)
+
+    return poll
