@@ -60,7 +60,7 @@ class Context:
         db = Database(settings.database_url)
         hub = Hub(create_broker(settings.broker_url))
         jobs = Scheduler(db, settings.jobs)
-        metrics = Metrics(jobs.owner)
+        metrics = Metrics(jobs.owner, settings.metrics.share_seconds)
 
         async def after_commit(outgoing: list[tuple[str, bytes]]) -> None:
             metrics.count_committed(outgoing)

@@ -94,6 +94,7 @@ class MetricsSettings(BaseModel):
 
     allow: list[str] = ["127.0.0.1/32", "::1/128"]  # networks (CIDR) of the scrapers
     token: str = ""  # "Authorization: Bearer <token>"; empty: addresses only
+    share_seconds: float = 10.0  # with Redis: how often a process shares its figures
 
 
 class AssistantSettings(BaseModel):

@@ -170,6 +170,7 @@ class Cluster:
             "VENTANILLA_CLUSTER__PRESENCE_TTL_SECONDS": "2",
             "VENTANILLA_JOBS__POLL_SECONDS": "0.3",
             "VENTANILLA_JOBS__LEASE_SECONDS": "2",
+            "VENTANILLA_METRICS__SHARE_SECONDS": "0.5",
             "SCALEOUT_JOB_FILE": str(self.job_file),
             "SCALEOUT_JOB_HOLD": "1",
         }

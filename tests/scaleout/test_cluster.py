@@ -167,6 +167,17 @@ async def test_concurrent_takes_and_filings_across_processes(cluster: Cluster) -
     assert [r.status_code for r in results] == [201] * len(citizens), [r.text for r in results]
     numbers = sorted(int(r.json()["number"].rsplit("-", 1)[1]) for r in results)
     assert numbers == list(range(1, len(citizens) + 1))
+
+    # Either process answers /metrics for both (snapshots shared through Redis).
+    async def both_counted() -> bool:
+        async with httpx.AsyncClient(base_url=a.url) as http:
+            text = (await http.get("/metrics")).text
+        rows = [r for r in text.splitlines() if r.startswith("ventanilla_open_sockets{")]
+        processes = {r.split('process="', 1)[1].split('"', 1)[0] for r in rows}
+        citizen_sockets = sum(float(r.rsplit(" ", 1)[1]) for r in rows if "citizen" in r)
+        return len(processes) == 2 and citizen_sockets == len(citizens)
+
+    await _until(both_counted)
     for client in (*citizens, ana, beto):
         await client.close()
 

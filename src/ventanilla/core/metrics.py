@@ -2,10 +2,10 @@
 
 Each process keeps its own counters. With several processes behind one port a scrape reaches
 one of them at random, so with the Redis broker every process also stores a snapshot of its
-figures in Redis (``<prefix>metrics:<process>``, refreshed every ``PUBLISH_SECONDS``, expiring
-when the process is gone) and ``/metrics`` answers with the snapshots of all live processes,
-each series labelled ``process``. Figures of the whole entity (waiting queue, outbox) come from
-the database once per scrape.
+figures in Redis (``ventanilla:metrics:<process>``, refreshed every ``metrics.share_seconds``,
+expiring when the process is gone), and ``/metrics`` answers with the snapshots of all live
+processes, each series labelled ``process``. Figures of the whole entity (waiting queue,
+outbox) come from the database once per scrape.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-PUBLISH_SECONDS = 10.0
 MAX_HANDLERS = 40  # distinct handler labels kept; the rest count as /other
 _MESSAGE = b'"kind":"message"'
 
@@ -37,8 +36,9 @@ _MESSAGE = b'"kind":"message"'
 class Metrics:
     """This process's counters and the request-latency histogram."""
 
-    def __init__(self, process: str) -> None:
+    def __init__(self, process: str, share_seconds: float = 10.0) -> None:
         self.process = process
+        self.share_seconds = share_seconds
         self.messages_persisted = 0
         self.requests: dict[str, list[int]] = {}  # handler -> bucket counts (+Inf last)
         self.request_sums: dict[str, float] = {}
@@ -92,10 +92,10 @@ class Metrics:
         while True:
             with contextlib.suppress(Exception):
                 await self.publish(ctx, client)
-            await asyncio.sleep(PUBLISH_SECONDS)
+            await asyncio.sleep(self.share_seconds)
 
     async def publish(self, ctx: Context, client: Redis) -> None:
-        ttl = int(PUBLISH_SECONDS * 3)
+        ttl = max(1, round(self.share_seconds * 3))
         await client.set(_key(self.process), orjson.dumps(self.snapshot(ctx)), ex=ttl)
 
     async def render(self, ctx: Context) -> str:
