@@ -27,7 +27,7 @@ from tests.conftest import TEST_BROKER, TEST_DB, free_port, reset_schema
 ROOT = Path(__file__).resolve().parents[2]
 SITE = "http://sitio.entidad.test"  # the entity's website, where the widget lives
 
-pytestmark = pytest.mark.skipif(
+needs_cluster = pytest.mark.skipif(
     not (TEST_DB or "").startswith("postgresql")
     or not TEST_BROKER.startswith("redis")
     or shutil.which("redis-server") is None,

@@ -9,7 +9,9 @@ import time
 import httpx
 
 from tests.clients import Agent, Citizen
-from tests.scaleout.conftest import SITE, Cluster
+from tests.scaleout.conftest import SITE, Cluster, needs_cluster
+
+pytestmark = needs_cluster
 
 
 async def _agent(url: str, email: str = "ana@entidad.gov.co") -> Agent:
