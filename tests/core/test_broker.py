@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +57,33 @@ async def test_redis_broker() -> None:
 def test_create_broker_refuses_unknown_urls() -> None:
     with pytest.raises(ValueError):
         create_broker("kafka://x")
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+async def test_redis_broker_reconnects_and_asks_for_a_resync(tmp_path: Path) -> None:
+    from tests.scaleout.conftest import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    got: list[bytes] = []
+    resyncs: list[int] = []
+    broker = RedisBroker(server.url)
+    try:
+        await broker.start(lambda ch, data: got.append(data), lambda: resyncs.append(1))
+        await broker.subscribe("conv:x:a")
+        server.kill()
+        await broker.publish("conv:x:a", b"1 {}")  # lost: Redis is away (logged, not raised)
+        await asyncio.sleep(0.3)  # let the reader notice while Redis is still away
+        server.start()  # same port, empty
+        async with asyncio.timeout(30):
+            while not resyncs:
+                await asyncio.sleep(0.05)
+        assert broker.reconnects == 1 and broker.connected
+        await broker.publish("conv:x:a", b"2 {}")
+        async with asyncio.timeout(10):
+            while not got:
+                await asyncio.sleep(0.05)
+        assert got == [b"2 {}"]
+    finally:
+        await broker.stop()
+        server.kill()

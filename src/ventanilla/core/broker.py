@@ -74,6 +74,7 @@ class RedisBroker:
         self._on_message: OnMessage | None = None
         self._on_reconnect: OnReconnect | None = None
         self._task: asyncio.Task[None] | None = None
+        self._subscribe_failed = False
         self.reconnects = 0  # connections lost and re-established (metrics)
         self.connected = False
 
@@ -103,8 +104,10 @@ class RedisBroker:
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)
-        with contextlib.suppress(Exception):
+        try:
             await self._pubsub.subscribe(self._prefix + channel)
+        except Exception:  # the reader resubscribes every channel once Redis is back
+            self._subscribe_failed = True
 
     async def unsubscribe(self, channel: str) -> None:
         self._channels.discard(channel)
@@ -114,13 +117,23 @@ class RedisBroker:
     async def _reader(self) -> None:
         delay = 0.1
         cut = len(self._prefix)
+        lost = False
         while True:
             try:
+                if lost:
+                    await self._resubscribe()  # raises while Redis is still away
+                    lost, delay = False, 0.1
+                    self.connected = True
+                    self.reconnects += 1
+                    log.warning("redis broker reconnected; sockets re-read what they missed")
+                    if self._on_reconnect is not None:
+                        self._on_reconnect()
+                if self._subscribe_failed:  # a subscribe failed while Redis was away
+                    raise ConnectionError("a channel could not be subscribed")
                 if not self._pubsub.subscribed:
                     await asyncio.sleep(0.05)
                     continue
                 msg = await self._pubsub.get_message(timeout=1.0)
-                delay = 0.1
                 if msg is None or self._on_message is None:
                     continue
                 channel = msg["channel"].decode()[cut:]
@@ -128,28 +141,22 @@ class RedisBroker:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.warning("redis broker lost its connection; retrying in %.1fs", delay)
+                if not lost:
+                    log.warning("redis broker lost its connection; reconnecting")
+                lost = True
                 self.connected = False
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-                if await self._resubscribe():
-                    self.connected = True
-                    self.reconnects += 1
-                    if self._on_reconnect is not None:
-                        self._on_reconnect()
 
-    async def _resubscribe(self) -> bool:
+    async def _resubscribe(self) -> None:
+        """A fresh pub/sub connection subscribed to every channel; raises if Redis is away."""
         with contextlib.suppress(Exception):
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        try:
-            await self._redis.ping()
-            if self._channels:
-                await self._pubsub.subscribe(*(self._prefix + c for c in self._channels))
-        except Exception:
-            log.warning("redis resubscribe failed", exc_info=True)
-            return False
-        return True
+        self._subscribe_failed = False
+        await self._redis.ping()
+        if self._channels:
+            await self._pubsub.subscribe(*(self._prefix + c for c in self._channels))
 
     async def ping(self) -> None:
         """Raise if Redis does not answer (health check)."""
