@@ -8,6 +8,7 @@ from ventanilla.agents import repository, service
 from ventanilla.agents.schemas import AgentListItem, MeWithCsrf, PresenceIn
 from ventanilla.conversations import repository as conversations
 from ventanilla.conversations.frames import AGENTS
+from ventanilla.core.presence import shown
 from ventanilla.reports.recorder import presence_changed
 from ventanilla.web.deps import CtxDep, CurrentAgent
 
@@ -53,7 +54,7 @@ async def list_agents(user: CurrentAgent, ctx: CtxDep) -> list[AgentListItem]:
             id=u.id,
             display_name=u.display_name,
             role=u.role,
-            presence=u.presence if u.id in connected else "disconnected",
+            presence=shown(u.id, u.presence, connected),
             active_chats=counts.get(u.id, 0),
             max_chats=u.max_chats,
         )

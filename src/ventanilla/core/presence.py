@@ -56,6 +56,11 @@ class Presence(Protocol):
         ...
 
 
+def shown(user_id: int, presence: str, connected: set[int]) -> str:
+    """What colleagues see: the agent's chosen presence, or 'disconnected' with no console."""
+    return presence if user_id in connected else "disconnected"
+
+
 class MemoryPresence:
     """One process: the counts are the answer."""
 

@@ -13,6 +13,7 @@ from ventanilla.conversations.frames import request_type_label
 from ventanilla.conversations.models import Conversation
 from ventanilla.conversations.routes import summaries
 from ventanilla.core.db import UnitOfWork, utcnow
+from ventanilla.core.presence import shown
 from ventanilla.live import repository
 from ventanilla.live.schemas import AgentLoad, InProgress, LiveSnapshot
 
@@ -34,12 +35,13 @@ async def snapshot(ctx: Context, uow: UnitOfWork, lang: str) -> LiveSnapshot:
     by_agent: dict[int, list[InProgress]] = {}
     for conv in active:
         by_agent.setdefault(conv.agent_id or 0, []).append(_brief(conv, lang))
+    connected = await ctx.presence.connected()
     loads = [
         AgentLoad(
             id=u.id,
             display_name=u.display_name,
             role=u.role,
-            presence=ctx.presence.effective(u.id, u.presence),
+            presence=shown(u.id, u.presence, connected),
             active_chats=len(by_agent.get(u.id, [])),
             max_chats=u.max_chats,
             conversations=by_agent.pop(u.id, []),
