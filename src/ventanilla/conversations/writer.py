@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ventanilla.assistant import queue as assistant_queue
 from ventanilla.conversations.frames import (
@@ -137,7 +137,7 @@ class _ConvState:
     changed: bool = False
 
 
-async def _load(session: AsyncSession, ids: list[str]) -> dict[str, _ConvState]:
+async def _load(conn: AsyncConnection, ids: list[str]) -> dict[str, _ConvState]:
     query = (
         select(
             _CONV.c.id,
@@ -152,14 +152,14 @@ async def _load(session: AsyncSession, ids: list[str]) -> dict[str, _ConvState]:
         .order_by(_CONV.c.id)  # one lock order for every writer: no deadlocks on PostgreSQL
         .with_for_update()
     )
-    rows = await session.execute(query)
+    rows = await conn.execute(query)
     return {row[0]: _ConvState(*row[1:]) for row in rows}
 
 
 async def _existing(
-    session: AsyncSession, ids: list[str], client_ids: set[str]
+    conn: AsyncConnection, ids: list[str], client_ids: set[str]
 ) -> dict[tuple[str, str], tuple[int, datetime]]:
-    rows = await session.execute(
+    rows = await conn.execute(
         select(
             _EVENT.c.conversation_id, _EVENT.c.client_id, _EVENT.c.seq, _EVENT.c.created_at
         ).where(_EVENT.c.conversation_id.in_(ids), _EVENT.c.client_id.in_(client_ids))
@@ -171,9 +171,11 @@ async def _store(
     uow: UnitOfWork, batch: list[_Pending]
 ) -> list[tuple[_Pending, Posted | AppError]]:
     session = uow.session
+    # Core statements on the unit's connection (same transaction), without the ORM layer.
+    conn = await session.connection()
     ids = sorted({p.conversation_id for p in batch})
-    convs = await _load(session, ids)
-    seen = await _existing(session, ids, {p.client_id for p in batch})
+    convs = await _load(conn, ids)
+    seen = await _existing(conn, ids, {p.client_id for p in batch})
     now = utcnow()
     created_at = iso(now) or ""
     rows: list[dict[str, Any]] = []
@@ -242,7 +244,7 @@ async def _store(
             uow.publish_encoded(citizen_channel(p.conversation_id), payload)
         results.append((p, Posted(p.conversation_id, seq, created_at, True, conv.status)))
     if rows:
-        await session.execute(_EVENT.insert(), rows)
+        await conn.execute(_EVENT.insert(), rows)
         changed = [
             {
                 "b_id": conv_id,
@@ -254,7 +256,7 @@ async def _store(
             for conv_id, c in convs.items()
             if c.changed
         ]
-        await session.execute(_UPDATE, changed)
+        await conn.execute(_UPDATE, changed)
         # the assistant's reply is owed in this same transaction (durable: assistant/jobs.py)
         await assistant_queue.enqueue(session, citizen_messages, now)
     for conv_id in dict.fromkeys(waiting_touched):  # the queue shows the last message
