@@ -55,7 +55,8 @@ export function dataTable(caption, header, rows, { open = false, label } = {}) {
     el('tbody', null, rows.map((row) => el('tr', null,
       row.map((cell, i) => (i === 0 ? el('th', { scope: 'row' }, cell) : el('td', null, cell)))))));
   return el('details', { class: 'chart-data', open },
-    el('summary', null, label || caption), el('div', { class: 'table-wrap' }, table));
+    el('summary', null, label || caption),
+    el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption }, table));
 }
 
 /**

@@ -70,7 +70,7 @@ function exportLinks(q) {
   }
 }
 
-async function load() {
+async function load({ quiet = false } = {}) {
   const q = query();
   exportLinks(q);
   app.setAttribute('aria-busy', 'true');
@@ -83,7 +83,7 @@ async function load() {
     app.removeAttribute('aria-busy');
   }
   render(board);
-  announce(t('reports.ui.loaded', { start: board.period.start, end: board.period.end }));
+  if (!quiet) announce(t('reports.ui.loaded', { start: board.period.start, end: board.period.end }));
 }
 
 function fillOptions(options) {
@@ -337,8 +337,8 @@ async function saveTargets(event) {
   for (const input of f.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
   try {
     await api.put('/api/reports/targets', data);
+    await load({ quiet: true });
     announce(t('reports.ui.targets_saved'));
-    await load();
   } catch (err) {
     const input = err.field && f.elements[err.field];
     if (input) {
