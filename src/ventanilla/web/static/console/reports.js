@@ -16,6 +16,8 @@ const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
 const pct = (v) => (v === null || v === undefined ? '–' : `${Math.round(v * 100)} %`);
 const dur = (v) => (v === null || v === undefined ? '–' : formatDuration(v));
 const num = (v) => (v === null || v === undefined ? '–' : number.format(v));
+const stars = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const sat = (v) => (v === null || v === undefined ? '–' : stars.format(v));
 const weekdays = [0, 1, 2, 3, 4, 5, 6].map((i) => t(`weekday.${i}`));
 let board = null;
 
@@ -123,7 +125,7 @@ function requestTypeLabel(code) {
 }
 
 function partValue(c) {
-  return c.name === 'satisfaction' ? num(c.value) : pct(c.value);
+  return c.name === 'satisfaction' ? sat(c.value) : pct(c.value);
 }
 
 function renderScore(b) {
@@ -164,7 +166,7 @@ function renderFigures(f) {
     ['abandoned', num(f.abandoned)], ['wait_avg', dur(f.wait_avg)],
     ['first_response_avg', dur(f.first_response_avg)], ['first_response_within_share', pct(f.first_response_within_share)],
     ['response_avg', dur(f.response_avg)], ['handling_avg', dur(f.handling_avg)],
-    ['satisfaction_avg', num(f.satisfaction_avg)], ['resolved_share', pct(f.resolved_share)],
+    ['satisfaction_avg', sat(f.satisfaction_avg)], ['resolved_share', pct(f.resolved_share)],
     ['transfers', num(f.transfers)], ['reopened', num(f.reopened)],
   ];
   for (const channel of ['chat', 'email', 'offline']) {
@@ -207,7 +209,7 @@ function renderTrend(b) {
       t('reports.series.missed'), t('reports.metric.wait_avg'), t('reports.metric.first_response_within_share'),
       t('reports.metric.satisfaction_avg')],
     b.trend.map((p) => [p.period, num(p.conversations), num(p.attended), num(p.assistant_only), num(p.missed),
-      dur(p.wait_avg), pct(p.first_response_within_share), num(p.satisfaction_avg)]),
+      dur(p.wait_avg), pct(p.first_response_within_share), sat(p.satisfaction_avg)]),
     { label: t('reports.ui.see_data') }));
 }
 
@@ -247,7 +249,7 @@ function renderSatisfaction(f) {
   const fig = $('#chart-satisfaction');
   barChart(fig, {
     title: t('reports.chart.satisfaction'),
-    summary: t('reports.ui.sat_summary', { n: f.rated, avg: num(f.satisfaction_avg) }),
+    summary: t('reports.ui.sat_summary', { n: f.rated, avg: sat(f.satisfaction_avg) }),
     labels, series: [{ name: t('reports.series.ratings'), values: f.satisfaction_dist, color: COLORS.ratings }], format: num,
   });
   fig.appendChild(dataTable(t('reports.chart.satisfaction'), [t('reports.col.rating'), t('reports.series.ratings')],
@@ -265,7 +267,7 @@ function renderBreakdown(table, rows, key, label) {
     body.appendChild(el('tr', null, el('th', { scope: 'row' }, label(r.key)),
       el('td', null, num(r.conversations)), el('td', null, num(r.attended)), el('td', null, num(r.assistant_only)),
       el('td', null, num(r.missed)), el('td', null, pct(r.first_response_within_share)), el('td', null, dur(r.handling_avg)),
-      el('td', null, num(r.satisfaction_avg)), el('td', null, pct(r.resolved_share))));
+      el('td', null, sat(r.satisfaction_avg)), el('td', null, pct(r.resolved_share))));
   }
   table.appendChild(body);
 }
@@ -281,7 +283,7 @@ function renderAgents(agents) {
   for (const a of agents) {
     body.appendChild(el('tr', { dataset: { agentId: String(a.agent_id) } }, el('th', { scope: 'row' }, a.name),
       el('td', null, num(a.attended)), el('td', null, pct(a.first_response_within_share)), el('td', null, dur(a.response_avg)),
-      el('td', null, dur(a.handling_avg)), el('td', null, num(a.satisfaction_avg)), el('td', null, pct(a.resolved_share)),
+      el('td', null, dur(a.handling_avg)), el('td', null, sat(a.satisfaction_avg)), el('td', null, pct(a.resolved_share)),
       el('td', null, num(a.available_seconds / 3600)), el('td', null, num(a.concurrent_load)), el('td', null, num(a.score))));
   }
   table.appendChild(body);
