@@ -11,7 +11,10 @@ import pytest
 
 from ventanilla.core.broker import MemoryBroker, RedisBroker, create_broker
 
-REDIS = os.environ.get("VENTANILLA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+_BROKER = os.environ.get("VENTANILLA_TEST_BROKER_URL", "")
+REDIS = os.environ.get("VENTANILLA_TEST_REDIS_URL") or (
+    _BROKER if _BROKER.startswith("redis") else "redis://127.0.0.1:6379/0"
+)
 
 
 async def _exercise(broker: MemoryBroker | RedisBroker) -> None:
