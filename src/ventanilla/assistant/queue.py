@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ventanilla.assistant import repository
 from ventanilla.cases import chat_lookup as case_lookup
@@ -19,11 +19,13 @@ def wanted(status: str, body: str) -> bool:
 
 
 async def enqueue(
-    session: AsyncSession, messages: Sequence[tuple[str, int, str, str]], now: datetime
+    executor: AsyncSession | AsyncConnection,
+    messages: Sequence[tuple[str, int, str, str]],
+    now: datetime,
 ) -> None:
     """Queue a reply for each (conversation id, seq, body, conversation status) that wants one."""
     await repository.add_jobs(
-        session,
+        executor,
         [
             {"conversation_id": conv_id, "seq": seq, "text": body, "created_at": now}
             for conv_id, seq, body, status in messages

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ventanilla.assistant.models import AssistantJob, UnansweredQuestion
 from ventanilla.conversations.models import Event
@@ -43,10 +43,14 @@ async def unanswered(session: AsyncSession, limit: int = 500) -> list[Unanswered
 # ---- pending replies (assistant/jobs.py) ----------------------------------------------------
 
 
-async def add_jobs(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Queue replies (``conversation_id``, ``seq``, ``text``, ``created_at``): one statement."""
+async def add_jobs(
+    executor: AsyncSession | AsyncConnection, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Queue replies (``conversation_id``, ``seq``, ``text``, ``created_at``): one Core
+    statement, on the caller's session or connection (the chat writer's batch transaction)."""
     if rows:
-        await session.execute(insert(AssistantJob), [{"attempts": 0, **r} for r in rows])
+        table = cast(Table, AssistantJob.__table__)
+        await executor.execute(insert(table), [{"attempts": 0, **r} for r in rows])
 
 
 async def claim_job(

@@ -258,7 +258,7 @@ async def _store(
         ]
         await conn.execute(_UPDATE, changed)
         # the assistant's reply is owed in this same transaction (durable: assistant/jobs.py)
-        await assistant_queue.enqueue(session, citizen_messages, now)
+        await assistant_queue.enqueue(conn, citizen_messages, now)
     for conv_id in dict.fromkeys(waiting_touched):  # the queue shows the last message
         conv_row = await session.get(Conversation, conv_id)
         if conv_row is not None:
