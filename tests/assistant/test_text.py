@@ -89,3 +89,9 @@ def test_small_talk() -> None:
     assert strip_greeting("Hola buenas, ¿a qué hora dan el noticiero?") == (
         "a que hora dan el noticiero"
     )
+
+
+def test_speller_ties_do_not_depend_on_the_hash_seed() -> None:
+    # "cana" is one edit from both: the same pick whatever the set order
+    speller = Speller(["casa", "cama"])
+    assert speller.correct("cana") == ("cama", True)

@@ -153,6 +153,7 @@ class Speller:
         best: tuple[int, int, str] | None = None
         for cand in candidates:
             dist = osa_distance(word, cand, limit)
-            if dist <= limit and (best is None or (dist, -self.freq[cand]) < best[:2]):
-                best = (dist, -self.freq[cand], cand)
+            key = (dist, -self.freq[cand], cand)  # ties broken by the word: the same every run
+            if dist <= limit and (best is None or key < best):
+                best = key
         return (best[2], True) if best else (word, False)
