@@ -7,6 +7,8 @@ import asyncio
 import time
 
 import httpx
+import pytest
+import websockets
 
 from tests.clients import Agent, Citizen
 from tests.scaleout.conftest import SITE, Cluster, needs_cluster
@@ -132,7 +134,14 @@ async def test_fan_out_recovers_after_redis_restarts(cluster: Cluster) -> None:
     assert ack["type"] == "ack" and ack["seq"] == 2
     cluster.redis.start()  # empty, like a restart without persistence
 
-    # B's broker reconnects, resubscribes and re-reads what it missed.
+    # B's broker reconnects and resubscribes; the console (which may have missed queue and
+    # presence frames too) is asked to reconnect, and gets a fresh welcome and what it missed.
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await agent.socket.expect_type("never", timeout=30)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+    welcome = await agent.connect()
+    assert [c["id"] for c in welcome["mine"]] == [conv]
+    await agent.subscribe(conv, last_seq=1)
     missed = await agent.socket.expect_type("event", seq=2, timeout=30)
     assert missed["body"] == "Escribo mientras Redis está caído"
     assert (await agent.say(conv, "Le leo de nuevo"))["seq"] == 3

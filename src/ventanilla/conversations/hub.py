@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import orjson
 from starlette.websockets import WebSocket, WebSocketState
 
+from ventanilla.conversations.frames import AGENTS
 from ventanilla.core.broker import Broker
 from ventanilla.core.db import decode_envelope
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 CatchUp = Callable[[str, int], Awaitable[Sequence[tuple[int, str | bytes]]]]
 
 CLOSE_SLOW = 4429
+CLOSE_RESYNC = 1012  # "service restart": reconnect for a fresh welcome
 
 PING = orjson.dumps({"type": "ping"}).decode()
 
@@ -141,6 +143,12 @@ class Connection:
             await self.ws.send_text(text)
             Connection.frames_sent += 1
 
+    def shut(self, code: int) -> None:
+        """Close the socket soon (the client reconnects and resumes)."""
+        if not self.closed:
+            self.closed = True
+            asyncio.get_running_loop().create_task(self._close(code))
+
     async def _close(self, code: int) -> None:
         with contextlib.suppress(Exception):
             await self.ws.close(code)
@@ -210,9 +218,15 @@ class Hub:
         await self.broker.stop()
 
     def resync(self) -> None:
-        """The broker was cut off (events published meanwhile are lost): every socket re-reads
-        its followed conversations from the database."""
+        """The broker was cut off (frames published meanwhile are lost). Sockets on the
+        ``agents`` channel (consoles, live view) also missed frames without a sequence number
+        (queue, presence): they are closed with 1012 and reconnect to a fresh ``welcome``. The
+        others re-read their followed conversations from the database."""
+        stale = self._members.get(AGENTS, set())
         for conn in {c for members in self._members.values() for c in members}:
+            if conn in stale:
+                conn.shut(CLOSE_RESYNC)
+                continue
             for conv_id in tuple(conn.last_sent):
                 conn.offer(conv_id, -1, "")
 
