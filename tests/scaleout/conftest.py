@@ -157,7 +157,11 @@ class Cluster:
         self.redis = RedisServer(tmp)
         self.redis.start()
         self.db_url = str(TEST_DB)
-        asyncio.run(self._prepare())
+        try:
+            asyncio.run(self._prepare())
+        except BaseException:
+            self.redis.kill()  # the fixture never yields: nobody else would stop it
+            raise
         self.job_file = tmp / "job-runs.txt"
         self.env = {
             **os.environ,
