@@ -153,7 +153,7 @@ class Speller:
         best: tuple[int, int, str] | None = None
         for cand in candidates:
             dist = osa_distance(word, cand, limit)
-            key = (dist, -self.freq[cand], cand)  # ties broken by the word: the same every run
-            if dist <= limit and (best is None or key < best):
-                best = key
+            rank = (dist, -self.freq[cand], cand)  # ties broken by the word: the same every run
+            if dist <= limit and (best is None or rank < best):
+                best = rank
         return (best[2], True) if best else (word, False)
