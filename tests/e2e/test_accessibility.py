@@ -62,6 +62,12 @@ def test_keyboard_opens_and_closes_the_widget(
     page = new_page(browser, contexts)
     page.goto(live.url + "/demo")
     page.get_by_test_id("vt-launcher").focus()
+    # Enter goes to the launcher only once it holds the focus (slow machines lag here).
+    page.wait_for_function(
+        "() => { const h = [...document.body.children].find(e => e.shadowRoot); "
+        "const a = h && h.shadowRoot.activeElement; "
+        "return a && a.dataset.testid === 'vt-launcher' && document.hasFocus() }"
+    )
     page.keyboard.press("Enter")
     page.get_by_test_id("vt-panel").wait_for()
     # Focus moves to the first field (the widget may do it on the next frame).
