@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 
+import aiosmtplib
 from sqlalchemy import func, select
 
 from tests.cases.helpers import file_directly, filed_over_http
@@ -120,6 +122,61 @@ async def test_hold_complete_and_answer_with_delivery_proof(
     await agent.close()
     await citizen.close()
     await db.dispose()
+
+
+async def test_a_reply_by_email_completes_the_petition_from_its_date(
+    mail_server: LiveServer, smtp: SmtpServer
+) -> None:
+    """The citizen answers the hold request by email (not in the chat): the reply lands in the
+    conversation, the agent sees it, and completing without a date counts the new term from the
+    day of that email (art. 17)."""
+    agent, citizen, number = await filed_over_http(mail_server, connect=False)
+    r = await agent.post(f"/api/agent/cases/{number}/hold", {"request": "Copia de la cédula"})
+    assert r.status_code == 200, r.text
+    assert r.json()["citizen_replied_at"] is None
+    [_, held] = await smtp.wait_for(2)
+    assert held["Reply-To"]
+
+    reply = EmailMessage()
+    reply["From"] = "Marta Gómez <marta@example.com>"
+    reply["To"] = held["Reply-To"]
+    reply["Subject"] = "Re: " + held["Subject"]
+    reply["Message-ID"] = "<cedula-4455@example.com>"
+    reply["In-Reply-To"] = held["Message-ID"]
+    reply.set_content("Adjunto la copia de la cédula.")
+    port = mail_server.settings.mail.smtp_receiver_port
+    await aiosmtplib.send(reply, hostname="127.0.0.1", port=port)
+    for _ in range(200):  # the receiver adds it to the conversation after the SMTP exchange
+        shown = (await agent.http.get(f"/api/agent/cases/{number}")).json()
+        if shown["citizen_replied_at"]:
+            break
+        await asyncio.sleep(0.05)
+    replied_at = datetime.fromisoformat(shown["citizen_replied_at"])
+    conv = (await agent.http.get(f"/api/agent/conversations/{citizen.conversation_id}")).json()
+    by_email = [
+        e
+        for e in conv["events"]
+        if e["author"]["role"] == "citizen" and (e.get("data") or {}).get("via") == "email"
+    ]
+    assert [e["body"] for e in by_email] == ["Adjunto la copia de la cédula."]
+
+    r = await agent.post(f"/api/agent/cases/{number}/complete", {"note": "Llegó por correo"})
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    db = Database(mail_server.settings.database_url)
+    async with db.unit() as uow:
+        zone = await workflow.entity_zone(uow)
+        replied_on = replied_at.astimezone(zone).date()
+        expected = (await calendar(uow.session)).add_business_days(replied_on, 15)
+    await db.dispose()
+    completed = next(e for e in detail["events"] if e["kind"] == "completed")
+    assert completed["data"]["completed_on"] == replied_on.isoformat()
+    assert detail["case"]["status"] == "filed"
+    assert detail["case"]["due_date"] == expected.isoformat()
+    notice = (await smtp.wait_for(3))[2]
+    assert number in notice["Subject"] and expected.strftime("%d/%m/%Y") in _text(notice)
+    await agent.close()
+    await citizen.close()
 
 
 async def test_not_competent_forwards_with_a_notice(

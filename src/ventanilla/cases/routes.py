@@ -3,12 +3,15 @@ life, the entity's types and closed days (admins), and the citizen's status look
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from ventanilla.agents.models import User
 from ventanilla.cases import service, stats, types, views, workflow
+from ventanilla.cases.models import Case
 from ventanilla.cases.pages import pages_router
 from ventanilla.cases.schemas import (
     AnswerIn,
@@ -117,7 +120,19 @@ async def get_case(number: str, ctx: CtxDep, user: CurrentAgent, lang: LangDep) 
         return await views.case_detail(uow, number, lang)
 
 
-async def _after(ctx: CtxDep, number: str, lang: str) -> CaseDetail:
+async def _step(
+    ctx: CtxDep,
+    lang: str,
+    step: Callable[..., Awaitable[Case]],
+    number: str,
+    user: User,
+    **fields: Any,
+) -> CaseDetail:
+    """One step of a case's life (``workflow.extend``, ``hold``...): run it in its own unit of
+    work on the entity's today, then return the case as the console shows it."""
+    async with ctx.db.unit() as uow:
+        today = await workflow.entity_today(uow)
+        await step(uow, number, actor=user, today=today, settings=ctx.settings, **fields)
     ctx.wake_mail()  # send the notice now rather than at the worker's next round
     async with ctx.db.unit() as uow:
         return await views.case_detail(uow, number, lang)
@@ -127,87 +142,54 @@ async def _after(ctx: CtxDep, number: str, lang: str) -> CaseDetail:
 async def extend(
     number: str, data: ExtendIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
 ) -> CaseDetail:
-    async with ctx.db.unit() as uow:
-        await workflow.extend(
-            uow,
-            number,
-            new_due=data.new_due,
-            reason=data.reason,
-            today=await workflow.entity_today(uow),
-            actor=user,
-            settings=ctx.settings,
-        )
-    return await _after(ctx, number, lang)
+    return await _step(
+        ctx, lang, workflow.extend, number, user, new_due=data.new_due, reason=data.reason
+    )
 
 
 @agent_router.post("/cases/{number}/hold")
 async def hold(
     number: str, data: HoldIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
 ) -> CaseDetail:
-    async with ctx.db.unit() as uow:
-        today = await workflow.entity_today(uow)
-        await workflow.hold(
-            uow, number, request=data.request, actor=user, today=today, settings=ctx.settings
-        )
-    return await _after(ctx, number, lang)
+    return await _step(ctx, lang, workflow.hold, number, user, request=data.request)
 
 
 @agent_router.post("/cases/{number}/complete")
 async def complete(
     number: str, data: CompleteIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
 ) -> CaseDetail:
-    async with ctx.db.unit() as uow:
-        await workflow.complete(
-            uow,
-            number,
-            actor=user,
-            today=await workflow.entity_today(uow),
-            settings=ctx.settings,
-            completed_on=data.completed_on,
-            note=data.note,
-        )
-    return await _after(ctx, number, lang)
+    return await _step(
+        ctx, lang, workflow.complete, number, user, completed_on=data.completed_on, note=data.note
+    )
 
 
 @agent_router.post("/cases/{number}/withdraw")
 async def withdraw(
     number: str, data: NoteIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
 ) -> CaseDetail:
-    async with ctx.db.unit() as uow:
-        today = await workflow.entity_today(uow)
-        await workflow.withdraw(
-            uow, number, actor=user, today=today, settings=ctx.settings, note=data.note
-        )
-    return await _after(ctx, number, lang)
+    return await _step(ctx, lang, workflow.withdraw, number, user, note=data.note)
 
 
 @agent_router.post("/cases/{number}/forward")
 async def forward(
     number: str, data: ForwardIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
 ) -> CaseDetail:
-    async with ctx.db.unit() as uow:
-        await workflow.forward(
-            uow,
-            number,
-            competent_entity=data.competent_entity,
-            note=data.note,
-            actor=user,
-            today=await workflow.entity_today(uow),
-            settings=ctx.settings,
-        )
-    return await _after(ctx, number, lang)
+    return await _step(
+        ctx,
+        lang,
+        workflow.forward,
+        number,
+        user,
+        competent_entity=data.competent_entity,
+        note=data.note,
+    )
 
 
 @agent_router.post("/cases/{number}/answer")
 async def answer(
     number: str, data: AnswerIn, ctx: CtxDep, user: CurrentAgent, lang: LangDep
 ) -> CaseDetail:
-    async with ctx.db.unit() as uow:
-        today = await workflow.entity_today(uow)
-        await workflow.answer(
-            uow, number, text=data.answer, actor=user, today=today, settings=ctx.settings
-        )
-    return await _after(ctx, number, lang)
+    return await _step(ctx, lang, workflow.answer, number, user, text=data.answer)
 
 
 @admin_router.put("/case-types/{code}")
