@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.cases.helpers import file_directly, filed_over_http
 from tests.conftest import LiveServer
@@ -16,8 +16,10 @@ from tests.notifications.smtp_server import SmtpServer
 from ventanilla.cases import workflow
 from ventanilla.cases.models import Case, CaseEvent
 from ventanilla.cases.types import calendar
+from ventanilla.conversations.models import Conversation
 from ventanilla.core.db import Database
 from ventanilla.core.errors import AppError
+from ventanilla.notifications.models import OutboxEmail
 from ventanilla.settings import Settings
 
 
@@ -292,3 +294,27 @@ async def test_the_citizen_is_told_of_an_extension(
     assert again.json()["error"]["code"] == "extension_already_used"
     await agent.close()
     await citizen.close()
+
+
+async def test_a_case_outlives_its_deleted_conversation(db: Database, settings: Settings) -> None:
+    """When the conversation is deleted (the case keeps the petitioner's data), the answer still
+    reaches the citizen by email, with its proof, and nothing is written to a chat."""
+    agent, [case] = await file_directly(db, settings)
+    async with db.unit() as uow:
+        await uow.session.execute(
+            delete(Conversation).where(Conversation.id == case.conversation_id)
+        )
+    async with db.unit() as uow:
+        answered = await workflow.answer(
+            uow,
+            case.number,
+            text="Respuesta por correo",
+            actor=agent,
+            today=case.filed_on,
+            settings=settings,
+        )
+        assert answered.conversation_id is None and answered.status == "answered"
+        email = await uow.session.get(OutboxEmail, answered.answer_email_id)
+    assert email is not None and email.conversation_id is None
+    assert email.to_address == case.petitioner_email == "c0@example.com"
+    assert case.number in email.subject and "Respuesta por correo" in email.text_body
