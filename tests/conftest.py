@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+    # By the marker, so browser tests kept beside their package (tests/reports/) also go last.
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
 def free_port() -> int:
