@@ -117,3 +117,25 @@ def test_xlsx_writer_cells() -> None:
     assert ws["B3"].value == "solo" and ws["A3"].value is None
     assert ws["A1"].font.b and not ws["A2"].font.b
     assert ws["H2"].data_type == "s"  # text that looks like a formula stays text
+
+
+def test_xlsx_equal_values_of_different_types_keep_their_type() -> None:
+    """True == 1 == 1.0 in Python: a cell built for one must not be reused for the others."""
+    from ventanilla.reports.xlsx import workbook
+
+    rows = [[True, 1, 1.0, False, 0], [1, True, 0, False, "1"]]
+    ws = openpyxl.load_workbook(io.BytesIO(workbook([("S", (["a", "b"], rows))])))["S"]
+    assert [(type(c.value), c.value) for c in ws[2]] == [
+        (bool, True),
+        (int, 1),
+        (float, 1.0),
+        (bool, False),
+        (int, 0),
+    ]
+    assert [(type(c.value), c.value) for c in ws[3]] == [
+        (int, 1),
+        (bool, True),
+        (int, 0),
+        (bool, False),
+        (str, "1"),
+    ]

@@ -33,13 +33,7 @@ CONV_COLS = (
     "request_type",
     "category",
     "channel",
-    "assistant_only",
-    "handed_over",
-    "attended",
-    "missed",
-    "abandoned",
-    "transfers",
-    "reopened",
+    *queries.OUTCOME_COLUMNS,
     "wait_s",
     "first_response_s",
     "first_response_within",
@@ -71,39 +65,61 @@ async def conversations_table(
     channels = {c: translate(lang, f"reports.channel.{c}") for c in ("chat", "email", "offline")}
     types: dict[str, str] = {}
 
-    def yn(v: bool | None) -> str:
-        return "" if v is None else (yes if v else no)
-
+    yn = {None: "", True: yes, False: no}  # 1/0 from drivers that give integers hash the same
     out = []
-    for f in rows:
-        score, resolved = ratings.get(f.conversation_id, (None, None))
-        if f.request_type not in types:
-            types[f.request_type] = request_type_label(f.request_type, lang)
+    # unpacked in the order of ``queries.facts_rows`` (day, start, then EXPORT_COLUMNS)
+    for (
+        day,
+        started_at,
+        conversation_id,
+        weekday,
+        hour,
+        agent_id,
+        request_type,
+        category,
+        channel,
+        assistant_only,
+        handed_over,
+        attended,
+        missed,
+        abandoned,
+        transfers,
+        reopened,
+        wait_seconds,
+        first_response_seconds,
+        first_response_within,
+        response_sum,
+        response_count,
+        handling_seconds,
+    ) in rows:
+        score, resolved = ratings.get(conversation_id, (None, None))
+        if request_type not in types:
+            types[request_type] = request_type_label(request_type, lang)
         out.append(
             [
-                f.conversation_id,
-                str(f.day)[:10],
-                _utc(f.started_at).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                weekdays[f.weekday],
-                f.hour,
-                names.get(f.agent_id or 0, ""),
-                types[f.request_type],
-                f.category,
-                channels.get(f.channel, f.channel),
-                yn(f.assistant_only),
-                yn(f.handed_over),
-                yn(f.attended),
-                yn(f.missed),
-                yn(f.abandoned),
-                f.transfers,
-                f.reopened,
-                _r(f.wait_seconds),
-                _r(f.first_response_seconds),
-                yn(f.first_response_within),
-                _r(f.response_sum / f.response_count) if f.response_count else None,
-                _r(f.handling_seconds),
+                conversation_id,
+                str(day)[:10],
+                _utc(started_at).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                weekdays[weekday],
+                hour,
+                names.get(agent_id or 0, ""),
+                types[request_type],
+                category,
+                channels.get(channel, channel),
+                yn[assistant_only],
+                yn[handed_over],
+                yn[attended],
+                yn[missed],
+                yn[abandoned],
+                transfers,
+                reopened,
+                _r(wait_seconds),
+                _r(first_response_seconds),
+                yn[first_response_within],
+                _r(response_sum / response_count) if response_count else None,
+                _r(handling_seconds),
                 score,
-                yn(resolved),
+                yn[resolved],
             ]
         )
     return [translate(lang, f"reports.col.{c}") for c in CONV_COLS], out

@@ -22,30 +22,27 @@ WAIT_BUCKETS = (30, 60, 120, 300, 600, 1800)  # seconds; the last bucket is "mor
 RATINGS = Rating.__table__
 
 
-def daily_where(p: Period) -> ColumnElement[bool]:
-    conds: list[ColumnElement[bool]] = [D.day >= p.start, D.day <= p.end]
+def _period_where(table: type[D] | type[F], p: Period) -> ColumnElement[bool]:
+    """The period's days and its filters (agent, request type, category, channel) on either
+    table: ``report_daily`` and the facts share these columns."""
+    conds: list[ColumnElement[bool]] = [table.day >= p.start, table.day <= p.end]
     if p.agent_id is not None:
-        conds.append(D.agent_id == p.agent_id)
+        conds.append(table.agent_id == p.agent_id)
     if p.request_type:
-        conds.append(D.request_type == p.request_type)
+        conds.append(table.request_type == p.request_type)
     if p.category is not None:
-        conds.append(D.category == p.category)
+        conds.append(table.category == p.category)
     if p.channel:
-        conds.append(D.channel == p.channel)
+        conds.append(table.channel == p.channel)
     return and_(true(), *conds)
+
+
+def daily_where(p: Period) -> ColumnElement[bool]:
+    return _period_where(D, p)
 
 
 def facts_where(p: Period) -> ColumnElement[bool]:
-    conds: list[ColumnElement[bool]] = [F.day >= p.start, F.day <= p.end]
-    if p.agent_id is not None:
-        conds.append(F.agent_id == p.agent_id)
-    if p.request_type:
-        conds.append(F.request_type == p.request_type)
-    if p.category is not None:
-        conds.append(F.category == p.category)
-    if p.channel:
-        conds.append(F.channel == p.channel)
-    return and_(true(), *conds)
+    return _period_where(F, p)
 
 
 async def citizens(session: AsyncSession, p: Period) -> int:
@@ -134,6 +131,16 @@ async def categories(session: AsyncSession, p: Period) -> list[str]:
     return [c for c in rows if c]
 
 
+# How a conversation went: flags and counts, the same name in the facts and in the exports.
+OUTCOME_COLUMNS = (
+    "assistant_only",
+    "handed_over",
+    "attended",
+    "missed",
+    "abandoned",
+    "transfers",
+    "reopened",
+)
 EXPORT_COLUMNS = (
     "conversation_id",
     "weekday",
@@ -142,13 +149,7 @@ EXPORT_COLUMNS = (
     "request_type",
     "category",
     "channel",
-    "assistant_only",
-    "handed_over",
-    "attended",
-    "missed",
-    "abandoned",
-    "transfers",
-    "reopened",
+    *OUTCOME_COLUMNS,
     "wait_seconds",
     "first_response_seconds",
     "first_response_within",

@@ -71,10 +71,11 @@ _ROW = "\x00"  # stands for the row number; never in text (control characters ar
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
 
 
-def _row(values: list[Any], style: str, cache: dict[Any, str]) -> str:
+def _row(values: list[Any], style: str, cache: dict[str, str]) -> str:
     """One row's cells. A cell's ``r`` reference is optional when it follows the previous one;
     after an empty value the next cell names its column (row number filled in by the caller).
-    Identical cells are built once (most values repeat: yes/no, channel, agent, type)."""
+    Text cells are built once per distinct text, style and position (most texts repeat: yes/no,
+    channel, agent, type); numbers are cheaper to format than to look up."""
     out = []
     col = 0
     skipped = False
@@ -83,28 +84,31 @@ def _row(values: list[Any], style: str, cache: dict[Any, str]) -> str:
         if value is None or value == "":
             skipped = True
             continue
-        key = (value, style, skipped and col)
-        cell = cache.get(key)
-        if cell is None:
-            ref = f' r="{column_name(col - 1)}{_ROW}"' if skipped else ""
-            if isinstance(value, bool):
-                cell = f'<c{ref}{style} t="b"><v>{int(value)}</v></c>'
-            elif isinstance(value, int | float) and math.isfinite(value):
-                cell = f"<c{ref}{style}><v>{value!r}</v></c>"
-            else:
-                text = escape(_CONTROL.sub("", str(value)))
+        ref = f' r="{column_name(col - 1)}{_ROW}"' if skipped else ""
+        if isinstance(value, str):
+            key = f"{ref}{style}\x00{value}" if ref or style else value
+            cell = cache.get(key)
+            if cell is None:
+                text = escape(_CONTROL.sub("", value))
                 cell = (
                     f'<c{ref}{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
                 )
-            if len(cache) < 50_000:
-                cache[key] = cell
+                if len(cache) < 50_000:
+                    cache[key] = cell
+        elif isinstance(value, bool):
+            cell = f'<c{ref}{style} t="b"><v>{int(value)}</v></c>'
+        elif isinstance(value, int | float) and math.isfinite(value):
+            cell = f"<c{ref}{style}><v>{value!r}</v></c>"
+        else:
+            text = escape(_CONTROL.sub("", str(value)))
+            cell = f'<c{ref}{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
         out.append(cell)
     return "".join(out)
 
 
 def _sheet(header: list[str], rows: list[list[Any]]) -> str:
     width = max(len(header), *(len(r) for r in rows), 1)
-    cache: dict[Any, str] = {}
+    cache: dict[str, str] = {}
     parts = [
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>',
         f'<dimension ref="A1:{column_name(width - 1)}{len(rows) + 1}"/>',
