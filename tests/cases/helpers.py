@@ -37,16 +37,10 @@ async def filed_over_http(
     return agent, citizen, str(r.json()["number"])
 
 
-async def file_directly(
-    db: Database, settings: Settings, n: int = 1, type_code: str = "queja"
-) -> tuple[User, list[Case]]:
-    """``n`` cases filed by the service (seeds the demo data first)."""
-    await seed_demo(settings.database_url, settings.base_url)
+async def start_conversations(db: Database, settings: Settings, n: int) -> list[str]:
+    """``n`` conversations started through the form by citizens ``c0@example.com``..."""
     entity = EntitySettings(privacy_notice_version="demo-2026-11")
-    async with db.unit() as uow:
-        agent = await uow.session.scalar(select(User))
-    assert agent is not None
-    cases = []
+    ids = []
     for i in range(n):
         form = StartIn(
             name=f"Ciudadano {i}",
@@ -57,9 +51,30 @@ async def file_directly(
         )
         async with db.unit() as uow:
             conv, _ = await conversations.start(uow, form, entity, settings.limits)
+            ids.append(conv.id)
+    return ids
+
+
+async def first_user(db: Database) -> User:
+    """The demo data's first user (an agent)."""
+    async with db.unit() as uow:
+        user = await uow.session.scalar(select(User))
+    assert user is not None
+    return user
+
+
+async def file_directly(
+    db: Database, settings: Settings, n: int = 1, type_code: str = "queja"
+) -> tuple[User, list[Case]]:
+    """``n`` cases filed by the service (seeds the demo data first)."""
+    await seed_demo(settings.database_url, settings.base_url)
+    agent = await first_user(db)
+    cases = []
+    for i, conversation_id in enumerate(await start_conversations(db, settings, n)):
+        async with db.unit() as uow:
             case = await service.file_case(
                 uow,
-                conv.id,
+                conversation_id,
                 agent,
                 type_code=type_code,
                 subject=f"Asunto {i}",

@@ -10,50 +10,24 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.cases.helpers import first_user, start_conversations
 from tests.clients import Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
-from ventanilla.agents.models import User
 from ventanilla.cases import service, workflow
 from ventanilla.cases.models import Case
 from ventanilla.conversations import service as conversations
-from ventanilla.conversations.schemas import StartIn
 from ventanilla.core.db import Database
 from ventanilla.core.errors import AppError
-from ventanilla.entity.schemas import EntitySettings
 from ventanilla.notifications.models import OutboxEmail
 from ventanilla.settings import Settings
-
-
-async def _conversations(db: Database, settings: Settings, n: int) -> list[str]:
-    entity = EntitySettings(privacy_notice_version="demo-2026-11")
-    ids = []
-    for i in range(n):
-        form = StartIn(
-            name=f"Ciudadano {i}",
-            email=f"c{i}@example.com",
-            request_type="queja",
-            privacy_accepted=True,
-            privacy_version="demo-2026-11",
-        )
-        async with db.unit() as uow:
-            conv, _ = await conversations.start(uow, form, entity, settings.limits)
-            ids.append(conv.id)
-    return ids
-
-
-async def _agent(db: Database) -> User:
-    async with db.unit() as uow:
-        user = await uow.session.scalar(select(User))
-    assert user is not None
-    return user
 
 
 async def test_numbers_are_unique_and_gap_free_under_concurrent_filing(
     db: Database, settings: Settings
 ) -> None:
     await seed_demo(settings.database_url, settings.base_url)
-    ids = await _conversations(db, settings, 12)
-    agent = await _agent(db)
+    ids = await start_conversations(db, settings, 12)
+    agent = await first_user(db)
 
     async def file(cid: str, fail: bool = False) -> None:
         other = Database(settings.database_url)  # separate pools, like separate processes
@@ -87,8 +61,8 @@ async def test_numbers_are_unique_and_gap_free_under_concurrent_filing(
 
 async def test_constancia_is_stored_sent_and_shown(db: Database, settings: Settings) -> None:
     await seed_demo(settings.database_url, settings.base_url)
-    [cid] = await _conversations(db, settings, 1)
-    agent = await _agent(db)
+    [cid] = await start_conversations(db, settings, 1)
+    agent = await first_user(db)
     async with db.unit() as uow:
         case = await service.file_case(
             uow,
@@ -138,8 +112,8 @@ async def test_constancia_is_stored_sent_and_shown(db: Database, settings: Setti
 
 async def test_extension_rules(db: Database, settings: Settings) -> None:
     await seed_demo(settings.database_url, settings.base_url)
-    [cid] = await _conversations(db, settings, 1)
-    agent = await _agent(db)
+    [cid] = await start_conversations(db, settings, 1)
+    agent = await first_user(db)
     async with db.unit() as uow:
         case = await service.file_case(
             uow, cid, agent, type_code="queja", subject="Ruido", reasons="", settings=settings
