@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import aiosmtplib
+import pytest
 from sqlalchemy import delete, func, select
 
 from tests.cases.helpers import file_directly, filed_over_http
@@ -15,12 +18,16 @@ from tests.conftest import LiveServer
 from tests.notifications.smtp_server import SmtpServer
 from ventanilla.cases import workflow
 from ventanilla.cases.models import Case, CaseEvent
+from ventanilla.cases.notices import NOTICE_KINDS
 from ventanilla.cases.types import calendar
 from ventanilla.conversations.models import Conversation
+from ventanilla.core import i18n
 from ventanilla.core.db import Database
 from ventanilla.core.errors import AppError
 from ventanilla.notifications.models import OutboxEmail
 from ventanilla.settings import Settings
+
+I18N = Path(i18n.__file__).parent
 
 
 def _text(msg: object) -> str:
@@ -318,3 +325,16 @@ async def test_a_case_outlives_its_deleted_conversation(db: Database, settings: 
     assert email is not None and email.conversation_id is None
     assert email.to_address == case.petitioner_email == "c0@example.com"
     assert case.number in email.subject and "Respuesta por correo" in email.text_body
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_every_notice_to_the_citizen_has_its_texts(lang: str) -> None:
+    """Each kind of notice ``workflow`` sends has a subject and a heading in the language's own
+    catalog (not the Spanish fallback), and a body unless the agent writes it (the answer)."""
+    texts: dict[str, str] = {}
+    for path in (I18N / lang).glob("*.json"):
+        texts.update(json.loads(path.read_text(encoding="utf-8")))
+    for kind in NOTICE_KINDS:
+        parts = ("subject", "heading") if kind == "answered" else ("subject", "heading", "body")
+        for part in parts:
+            assert texts.get(f"case.notice.{kind}.{part}"), (lang, kind, part)

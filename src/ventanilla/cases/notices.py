@@ -19,6 +19,7 @@ from ventanilla.notifications.models import OutboxEmail
 from ventanilla.notifications.service import entity_settings
 from ventanilla.settings import Settings
 
+# The notices workflow.py sends; each has its texts in the es and en catalogs (tests check it).
 NOTICE_KINDS = ("extended", "on_hold", "completed", "forwarded", "withdrawn", "answered")
 
 

@@ -39,7 +39,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "forward": ("filed",),
     "answer": ("filed", "extended"),
 }
-FINAL = ("answered", "forwarded", "closed")
 ANSWER_MAX_CHARS = 20000
 
 
