@@ -69,10 +69,6 @@ class Connection:
         self.last_heard = 0.0  # loop time of the last frame received
         self.reader: asyncio.Task[Any] | None = None  # the task reading this socket
 
-    def start(self) -> None:
-        """Nothing to do: the writer task starts by itself when a frame is queued (kept for
-        callers written before that)."""
-
     @property
     def queued(self) -> int:
         return len(self._pending)

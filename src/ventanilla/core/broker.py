@@ -1,9 +1,12 @@
 """Fan-out between processes: an in-process broker for one machine, Redis pub/sub for many.
 
 A broker delivers every payload published on a channel to the process-wide ``on_message``
-callback of each process that subscribed to the channel. Delivery is best-effort on purpose:
-the database holds every event with its sequence number, and sockets fill any gap from it
-(see ``conversations.hub``), so a lost broker message delays an event, never loses it.
+callback of each process that subscribed to the channel. The database holds every event with
+its sequence number and sockets fill any gap from it (see ``conversations.hub``), but a socket
+only notices a gap when a later event of the same conversation arrives. So a publish must not
+be dropped: the Redis broker keeps the payloads it could not publish in a bounded backlog and
+re-publishes them, in order, once Redis answers again; and after its own subscriber connection
+comes back it asks the hub to re-read from the database what it may have missed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -62,7 +66,10 @@ class MemoryBroker:
 
 
 class RedisBroker:
-    """Redis pub/sub. Reconnects with backoff and re-subscribes if Redis restarts."""
+    """Redis pub/sub. Reconnects with backoff and re-subscribes if Redis restarts; keeps the
+    payloads it could not publish and re-publishes them (see ``publish``)."""
+
+    BACKLOG_MAX = 10_000  # payloads kept while Redis refuses publishes (oldest dropped beyond)
 
     def __init__(self, url: str, prefix: str = "ventanilla:") -> None:
         import redis.asyncio as redis
@@ -75,6 +82,10 @@ class RedisBroker:
         self._on_reconnect: OnReconnect | None = None
         self._task: asyncio.Task[None] | None = None
         self._subscribe_failed = False
+        self._backlog: deque[tuple[str, bytes]] = deque()
+        self._flusher: asyncio.Task[None] | None = None
+        self.republished = 0  # payloads published late, from the backlog (metrics)
+        self.dropped = 0  # payloads dropped because the backlog was full (metrics)
         self.reconnects = 0  # connections lost and re-established (metrics)
         self.connected = False
 
@@ -88,6 +99,12 @@ class RedisBroker:
         self._task = asyncio.create_task(self._reader(), name="redis-broker-reader")
 
     async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        if self._backlog:
+            log.error("broker stopped with %d payloads never published", len(self._backlog))
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -97,10 +114,60 @@ class RedisBroker:
         await self._redis.aclose()
 
     async def publish(self, channel: str, payload: bytes) -> None:
+        """Publish, or keep the payload for a retry: never raises and never drops it silently.
+
+        A socket learns of an event only through the broker (gaps are filled from the database
+        when a *later* event arrives), so a payload lost here would leave the event unseen until
+        the conversation moves again. While a backlog waits, new payloads queue behind it, so
+        each channel keeps its order."""
+        if self._backlog:
+            self._keep(channel, payload)
+            return
         try:
             await self._redis.publish(self._prefix + channel, payload)
-        except Exception:  # the event is in the database; sockets will catch up
-            log.warning("broker publish failed on %s", channel, exc_info=True)
+        except Exception:
+            log.warning("broker publish failed on %s; kept for a retry", channel, exc_info=True)
+            self._keep(channel, payload)
+
+    @property
+    def backlog(self) -> int:
+        """Payloads waiting to be re-published."""
+        return len(self._backlog)
+
+    def _keep(self, channel: str, payload: bytes) -> None:
+        if len(self._backlog) >= self.BACKLOG_MAX:
+            # Redis has refused publishes for long: every subscriber lost it too and re-reads
+            # from the database when it is back (``on_reconnect``).
+            self._backlog.popleft()
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                log.error("broker backlog full; %d payloads dropped so far", self.dropped)
+        self._backlog.append((channel, payload))
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(
+                self._flush(), name="redis-broker-flusher"
+            )
+
+    async def _flush(self) -> None:
+        """Re-publish the backlog in order, retrying the head with backoff until Redis answers."""
+        delay = 0.05
+        try:
+            while self._backlog:
+                channel, payload = self._backlog[0]
+                try:
+                    await self._redis.publish(self._prefix + channel, payload)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+                self._backlog.popleft()
+                self.republished += 1
+                delay = 0.05
+            log.warning("broker backlog re-published (%d so far)", self.republished)
+        finally:
+            self._flusher = None  # no await since the backlog was seen empty
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)

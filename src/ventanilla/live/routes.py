@@ -62,7 +62,6 @@ async def live_socket(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     conn = Connection(ws, _no_catch_up, ctx.settings.limits.send_queue_frames)
-    conn.start()
     await ctx.hub.join(conn, AGENTS)
     async with ctx.db.unit() as uow:
         snap = await service.snapshot(ctx, uow, lang)
