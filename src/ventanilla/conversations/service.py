@@ -12,17 +12,17 @@ from email_validator import EmailNotValidError, validate_email
 
 from ventanilla.agents.models import User
 from ventanilla.conversations import repository
+from ventanilla.conversations.events import Author, add_event
 from ventanilla.conversations.frames import (
     AGENTS,
     agent_channel,
     citizen_channel,
-    event_frame,
     summary_json,
     user_channel,
 )
 from ventanilla.conversations.models import CitizenAccess, Conversation, Event
 from ventanilla.conversations.schemas import CLIENT_ID, REQUEST_TYPES, StartIn
-from ventanilla.core.db import UnitOfWork, encode_envelope, utcnow
+from ventanilla.core.db import UnitOfWork, utcnow
 from ventanilla.core.errors import AppError, Conflict, Forbidden, NotFound
 from ventanilla.core.i18n import resolve_lang
 from ventanilla.core.security import new_token, token_digest
@@ -32,8 +32,6 @@ from ventanilla.entity.schemas import EntitySettings
 from ventanilla.notifications.service import enqueue_transcript
 from ventanilla.reports import recorder as reports
 from ventanilla.settings import LimitsSettings, Settings
-
-Author = tuple[str, int | None, str]  # role, user id, display name
 
 
 async def start(
@@ -116,7 +114,7 @@ async def reopen_if_closed(uow: UnitOfWork, conversation_id: str) -> None:
         return
     conv.status, conv.agent_id, conv.closed_at, conv.closed_by = "waiting", None, None, None
     conv.queued_at = conv.queued_at or utcnow()
-    await _append(uow, conv, kind="reopened", author=("citizen", None, conv.citizen_name))
+    await add_event(uow, conv, kind="reopened", author=("citizen", None, conv.citizen_name))
     uow.publish(
         AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
     )
@@ -127,46 +125,6 @@ async def get(uow: UnitOfWork, conversation_id: str) -> Conversation:
     if conv is None:
         raise NotFound()
     return conv
-
-
-async def _append(
-    uow: UnitOfWork,
-    conv: Conversation,
-    *,
-    kind: str,
-    author: Author,
-    body: str = "",
-    client_id: str | None = None,
-    internal: bool = False,
-    data: dict[str, Any] | None = None,
-) -> Event:
-    """Give the next sequence number to a new event (the row is locked by the caller)."""
-    conv.last_seq += 1
-    role, user_id, name = author
-    ev = Event(
-        conversation_id=conv.id,
-        seq=conv.last_seq,
-        kind=kind,
-        internal=internal,
-        author_role=role,
-        author_id=user_id,
-        author_name=name,
-        body=body,
-        client_id=client_id,
-        data=data or {},
-        created_at=utcnow(),
-    )
-    uow.session.add(ev)
-    if kind == "message":
-        conv.last_message = body[:200]
-        if role == "agent" and not internal:
-            conv.last_agent_seq, conv.last_agent_at = ev.seq, ev.created_at
-    await uow.session.flush()
-    payload = encode_envelope(ev.seq, event_frame(ev))  # once for both channels
-    uow.publish_encoded(agent_channel(conv.id), payload)
-    if not internal:
-        uow.publish_encoded(citizen_channel(conv.id), payload)
-    return ev
 
 
 # ---- used by the assistant (issue 3) --------------------------------------------------------
@@ -192,7 +150,7 @@ async def append_event(
         existing = await repository.event_by_client_id(uow.session, conv.id, client_id)
         if existing is not None:
             return existing
-    return await _append(
+    return await add_event(
         uow, conv, kind=kind, author=author, body=body, client_id=client_id, data=data
     )
 
@@ -208,7 +166,7 @@ async def hand_over(
         return None
     conv.status = "waiting"
     conv.queued_at = conv.queued_at or utcnow()
-    await _append(uow, conv, kind="handover", author=author, body=body, data={"reason": reason})
+    await add_event(uow, conv, kind="handover", author=author, body=body, data={"reason": reason})
     uow.publish(
         AGENTS, {"type": "queue", "action": "added", "conversation": summary_json(conv, None)}
     )
@@ -249,7 +207,7 @@ async def post_message(
         raise AppError("conversation_closed", 409)
     if role == "agent" and conv.agent_id != user_id and not internal:
         raise AppError("not_assigned", 403)
-    ev = await _append(
+    ev = await add_event(
         uow,
         conv,
         kind="note" if internal else "message",
@@ -277,7 +235,7 @@ async def take(uow: UnitOfWork, conversation_id: str, agent: User) -> Conversati
         raise Conflict("already_taken")
     conv = await repository.lock(uow.session, conversation_id)
     assert conv is not None
-    await _append(
+    await add_event(
         uow,
         conv,
         kind="joined",
@@ -309,7 +267,7 @@ async def transfer(uow: UnitOfWork, conversation_id: str, actor: User, to_id: in
     names = await repository.agent_names(uow.session, {i for i in (previous,) if i})
     from_name = names.get(previous or 0, "")
     conv.agent_id = target.id
-    await _append(
+    await add_event(
         uow,
         conv,
         kind="transferred",
@@ -352,7 +310,7 @@ async def close(
     conv.status = "closed"
     conv.closed_at = utcnow()
     conv.closed_by = by[0]
-    await _append(
+    await add_event(
         uow,
         conv,
         kind="closed",
