@@ -10,6 +10,7 @@ person and nobody is available, the assistant keeps answering.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -100,13 +101,12 @@ async def reply(ctx: Context, claim: Claim, max_attempts: int) -> None:
         log.info("assistant job %s was taken by another run", claim.job_id)
     except Exception:
         log.exception("assistant failed; handing the conversation over")
-        try:
+        # Another run took the job meanwhile: the hand-over is theirs to do.
+        with contextlib.suppress(JobLost):
             async with ctx.db.unit() as uow:
                 await _finish(uow, claim)
                 conv = await conversations.get(uow, conversation_id)
                 await service.hand_over(uow, conversation_id, conv.lang, "error")
-        except JobLost:
-            pass
 
 
 async def _reply(ctx: Context, claim: Claim) -> None:
