@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 
 from tests.clients import Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
+from ventanilla.core import ops
 from ventanilla.core.metrics import Metrics, handler_group
 from ventanilla.settings import ClusterSettings, MetricsSettings, Settings
 
@@ -46,7 +48,6 @@ async def test_healthz_checks_database_and_broker(server: LiveServer) -> None:
 
 
 async def test_healthz_reports_an_unreachable_database(server: LiveServer) -> None:
-    await server.ctx.db.engine.dispose()
     real_url = server.ctx.db.sessionmaker.kw["bind"]
     broken = server.ctx.db.engine.url.set(database="/nonexistent/dir/x.db", host=None)
     if server.ctx.db.engine.dialect.name == "postgresql":
@@ -56,11 +57,30 @@ async def test_healthz_reports_an_unreachable_database(server: LiveServer) -> No
     engine = create_engine(broken.render_as_string(hide_password=False))
     server.ctx.db.sessionmaker.configure(bind=engine)
     try:
-        async with httpx.AsyncClient(base_url=server.url) as http:
+        # The server's own workers fail on the same engine meanwhile; the answer still comes
+        # within the check's timeout (a generous client timeout: shared machines are slow).
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             r = await http.get("/healthz")
         assert r.status_code == 503 and r.json()["database"] == "unreachable"
     finally:
         server.ctx.db.sessionmaker.configure(bind=real_url)
+
+
+async def test_healthz_answers_promptly_when_the_database_hangs(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that never answers (a pool stuck behind failing connections, a network
+    partition) must not hang the probe: it counts as unreachable after the check's timeout."""
+
+    async def hang(_session: object) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(ops, "HEALTH_TIMEOUT", 0.3)
+    monkeypatch.setattr(ops.probes, "ping", hang)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        r = await http.get("/healthz")
+    assert r.status_code == 503
+    assert r.json() == {"status": "unhealthy", "database": "unreachable", "broker": "ok"}
 
 
 async def test_metrics_count_a_conversation(server: LiveServer) -> None:

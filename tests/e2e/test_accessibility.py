@@ -61,21 +61,18 @@ def test_keyboard_opens_and_closes_the_widget(
 ) -> None:
     page = new_page(browser, contexts)
     page.goto(live.url + "/demo")
-    page.get_by_test_id("vt-launcher").focus()
-    # Enter goes to the launcher only once it holds the focus (slow machines lag here).
-    page.wait_for_function(
-        "() => { const h = [...document.body.children].find(e => e.shadowRoot); "
-        "const a = h && h.shadowRoot.activeElement; "
-        "return a && a.dataset.testid === 'vt-launcher' && document.hasFocus() }"
-    )
-    page.keyboard.press("Enter")
+    # The widget stays display:none until its stylesheet has loaded, and a hidden button cannot
+    # take the focus: wait until a person could see it, as a person would.
+    launcher = page.get_by_test_id("vt-launcher")
+    launcher.wait_for(state="visible")
+    launcher.press("Enter")
     page.get_by_test_id("vt-panel").wait_for()
     # Focus moves to the first field (the widget may do it on the next frame).
     page.wait_for_function(
         "() => { const h = [...document.body.children].find(e => e.shadowRoot); "
         "const a = h && h.shadowRoot.activeElement; return a && a.dataset.testid === 'vt-name' }"
     )
-    page.keyboard.press("Escape")
+    page.get_by_test_id("vt-name").press("Escape")
     page.get_by_test_id("vt-panel").wait_for(state="hidden")
     page.wait_for_function(
         "() => { const h = [...document.body.children].find(e => e.shadowRoot); "

@@ -3,9 +3,11 @@ client address behind a trusted reverse proxy."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,25 +36,37 @@ def _in(host: str | None, nets: list[Network]) -> bool:
     return any(ip in net for net in nets)
 
 
+HEALTH_TIMEOUT = 3.0
+"""Seconds each check may take. A check that waits longer counts as unreachable: a load balancer
+needs a prompt answer, and a database whose pool is stuck behind failing connections (SQLAlchemy
+queues waiters for up to ``pool_timeout``) is as good as down."""
+
+
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
     """200 when this process reaches the database and the broker; 503 (and which) otherwise."""
     ctx = request.app.state.ctx
-    checks: dict[str, str] = {}
-    try:
-        async with ctx.db.unit() as uow:
-            await probes.ping(uow.session)
-        checks["database"] = "ok"
-    except Exception:
-        checks["database"] = "unreachable"
-    try:
-        await ctx.hub.broker.ping()
-        checks["broker"] = "ok"
-    except Exception:
-        checks["broker"] = "unreachable"
+    checks = {
+        "database": await _check(_ping_database(ctx)),
+        "broker": await _check(ctx.hub.broker.ping()),
+    }
     healthy = all(v == "ok" for v in checks.values())
     body: dict[str, Any] = {"status": "ok" if healthy else "unhealthy", **checks}
     return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+async def _ping_database(ctx: Any) -> None:
+    async with ctx.db.unit() as uow:
+        await probes.ping(uow.session)
+
+
+async def _check(probe: Awaitable[Any]) -> str:
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            await probe
+    except Exception:
+        return "unreachable"
+    return "ok"
 
 
 @router.get("/metrics")
