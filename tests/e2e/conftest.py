@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.clients import create_user, seed_demo
 from tests.conftest import free_port
@@ -121,7 +122,8 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
 
 def new_page(browser: Browser, contexts: list[BrowserContext], **kw: object) -> Page:
     ctx = browser.new_context(locale="es-CO", **kw)  # type: ignore[arg-type]
-    ctx.set_default_timeout(10_000)
+    # Generous: the CI machine may be shared and busy; a real failure still fails, only later.
+    ctx.set_default_timeout(20_000)
     contexts.append(ctx)
     return ctx.new_page()
 
@@ -161,3 +163,18 @@ def start_chat(page: Page, base_url: str, name: str, email: str = "ciudadano@exa
 def send(page: Page, text: str, input_id: str = "vt-input", send_id: str = "vt-send") -> None:
     page.get_by_test_id(input_id).fill(text)
     page.get_by_test_id(send_id).click()
+
+
+_axe = Axe()
+# ``expect`` has its own timeout (5 s by default), apart from the context's.
+expect.set_options(timeout=20_000)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page, readable in a failed assert."""
+    results = _axe.run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext
 
-from tests.e2e.conftest import GranianServer, login, new_page, open_widget_form, start_chat
-
-axe = Axe()
-
-
-def _serious(page: Page) -> list[str]:
-    results = axe.run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+from tests.e2e.conftest import (
+    GranianServer,
+    login,
+    new_page,
+    open_widget_form,
+    serious_violations,
+    start_chat,
+)
 
 
 def test_widget_form_and_conversation(
@@ -25,14 +20,14 @@ def test_widget_form_and_conversation(
     for viewport in ({"width": 1280, "height": 800}, {"width": 390, "height": 844}):
         page = new_page(browser, contexts, viewport=viewport)
         open_widget_form(page, live.url)
-        assert _serious(page) == []
+        assert serious_violations(page) == []
         page.get_by_test_id("vt-start").click()  # empty form: errors shown
-        assert _serious(page) == []
+        assert serious_violations(page) == []
         start_chat(page, live.url, "Lucía Axe")
         page.get_by_test_id("vt-input").fill("Hola")
         page.get_by_test_id("vt-send").click()
         page.get_by_test_id("vt-msg").first.wait_for()
-        assert _serious(page) == []
+        assert serious_violations(page) == []
 
 
 def test_console_pages(
@@ -42,18 +37,18 @@ def test_console_pages(
     start_chat(citizen, live.url, "Pedro Axe")
     page = new_page(browser, contexts, viewport={"width": 1280, "height": 800})
     page.goto(live.url + "/login")
-    assert _serious(page) == []
+    assert serious_violations(page) == []
     login(page, live.url, "ana@entidad.gov.co")
     item = page.get_by_test_id("queue-item").filter(has_text="Pedro Axe")
     item.wait_for()
-    assert _serious(page) == []
+    assert serious_violations(page) == []
     item.get_by_test_id("take").click()
     page.get_by_test_id("composer").wait_for()
-    assert _serious(page) == []
+    assert serious_violations(page) == []
     for path in ("/console/history", "/console/canned"):
         page.goto(live.url + path)
         page.wait_for_load_state("networkidle")
-        assert _serious(page) == [], path
+        assert serious_violations(page) == [], path
 
 
 def test_keyboard_opens_and_closes_the_widget(

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.e2e.conftest import GranianServer, login, new_page, send, start_chat
+from tests.e2e.conftest import GranianServer, login, new_page, send, serious_violations, start_chat
 
 
 def test_agent_files_a_pqrsd(
@@ -34,8 +34,6 @@ def test_agent_files_a_pqrsd(
 def test_agent_answers_a_case_and_the_citizen_sees_it(
     live: GranianServer, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     citizen = new_page(browser, contexts)
     agent = new_page(browser, contexts, viewport={"width": 1280, "height": 900})
     login(agent, live.url, "ana@entidad.gov.co")
@@ -62,11 +60,7 @@ def test_agent_answers_a_case_and_the_citizen_sees_it(
         "Decreto 1166", use_inner_text=False
     )
     expect(agent.get_by_test_id("case-forward-by")).not_to_be_empty()
-    results = Axe().run(agent)
-    serious = [
-        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(agent) == []
 
     agent.get_by_test_id("case-answer-answer").fill("Le enviamos la copia del contrato adjunta.")
     agent.get_by_test_id("case-answer-submit").click()
@@ -92,8 +86,6 @@ def test_admin_edits_types_and_closed_days(
 ) -> None:
     from datetime import date, timedelta
 
-    from axe_playwright_python.sync_playwright import Axe
-
     admin = new_page(browser, contexts, viewport={"width": 1280, "height": 900})
     admin.goto(live.url + "/login")
     admin.get_by_test_id("login-email").fill("admin@demo.ventanilla.co")
@@ -115,8 +107,4 @@ def test_admin_edits_types_and_closed_days(
     admin.get_by_test_id("closed-day").fill(day.isoformat())
     admin.get_by_test_id("closed-add").click()
     expect(admin.get_by_test_id("closed-list")).to_contain_text(day.strftime("%d/%m/%Y"))
-    results = Axe().run(admin)
-    serious = [
-        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(admin) == []

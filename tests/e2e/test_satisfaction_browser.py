@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.clients import create_user
-from tests.e2e.conftest import GranianServer, _in_thread, login, new_page, start_chat
-
-axe = Axe()
-
-
-def _serious(page: Page) -> list[str]:
-    results = axe.run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+from tests.e2e.conftest import (
+    GranianServer,
+    _in_thread,
+    login,
+    new_page,
+    serious_violations,
+    start_chat,
+)
 
 
 def _focused_testid(page: Page) -> str:
@@ -52,13 +47,13 @@ def test_citizen_ends_the_chat_and_rates_it(
         "() => { const h = [...document.body.children].find(e => e.shadowRoot); "
         "const a = h && h.shadowRoot.activeElement; return a && a.id === 'vt-sv-t' }"
     )
-    assert _serious(citizen) == []
+    assert serious_violations(citizen) == []
 
     # Sending without choosing: a clear error, read out (role=alert), focus on the first choice.
     citizen.get_by_test_id("vt-rate").click()
     expect(survey.get_by_role("alert")).to_have_text("Elija una calificación de 1 a 5.")
     assert _focused_testid(citizen) == "vt-score-1"
-    assert _serious(citizen) == []
+    assert serious_violations(citizen) == []
 
     # Keyboard only: arrows move within the radio group, Tab to the next group.
     citizen.keyboard.press("ArrowRight")
@@ -74,7 +69,7 @@ def test_citizen_ends_the_chat_and_rates_it(
         "¡Gracias! Su calificación nos ayuda a mejorar."
     )
     expect(survey).to_be_hidden()
-    assert _serious(citizen) == []
+    assert serious_violations(citizen) == []
 
     # A reload does not ask again.
     citizen.reload()
@@ -88,7 +83,7 @@ def test_citizen_ends_the_chat_and_rates_it(
     row = agent.get_by_test_id("rating-row").filter(has_text="Muy buena atención")
     row.wait_for()
     expect(row).to_contain_text("4 — Buena")
-    assert _serious(agent) == []
+    assert serious_violations(agent) == []
 
 
 def test_supervisor_pages_are_accessible(
@@ -106,7 +101,7 @@ def test_supervisor_pages_are_accessible(
     page.goto(live.url + "/console/live")
     row = page.get_by_test_id("live-waiting-row").filter(has_text="Tomás Espera")
     row.wait_for()
-    assert _serious(page) == []
+    assert serious_violations(page) == []
     # A second citizen arrives: the view updates by itself.
     other = new_page(browser, contexts)
     start_chat(other, live.url, "Úrsula Nueva", email="ursula@example.com")
@@ -114,4 +109,4 @@ def test_supervisor_pages_are_accessible(
     for path in ("/console/ratings", "/console/history"):
         page.goto(live.url + path)
         page.wait_for_load_state("networkidle")
-        assert _serious(page) == [], path
+        assert serious_violations(page) == [], path
