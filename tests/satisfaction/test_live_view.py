@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import websockets
 
-from tests.clients import Agent, Citizen, Socket
+from tests.clients import Agent, Citizen, Socket, seed_demo
 from tests.conftest import LiveServer
 from tests.satisfaction.helpers import setup, staff
 
@@ -62,6 +64,31 @@ async def test_live_view_follows_the_queue_and_the_agents(server: LiveServer) ->
     await live.expect_type("presence", agent_id=ana_id, active_chats=0)
     await live.close()
     await ana.close()
+
+
+async def test_live_view_shows_who_the_assistant_attends(server: LiveServer) -> None:
+    await seed_demo(server.settings.database_url, server.url, knowledge_base=True)
+    sofia = await staff(server, "sofia@entidad.gov.co", role="supervisor", name="Sofía Díaz")
+    citizen = Citizen(server.url)
+    started = await citizen.start(name="Rosa Páez")
+    assert started.status_code == 201 and started.json()["status"] == "assistant"
+    now = (await sofia.http.get("/api/agent/live")).json()
+    assert now["waiting"] == []  # not in the people's queue...
+    [row] = now["with_assistant"]  # ...but in sight
+    assert row["id"] == citizen.conversation_id and row["citizen_name"] == "Rosa Páez"
+    page = await sofia.http.get("/console/live")
+    assert page.status_code == 200 and "Conversaciones con el asistente" in page.text
+
+    # Once the citizen asks for a person it leaves the assistant's list for the queue.
+    await citizen.connect()
+    assert (await citizen.say("quiero hablar con un asesor"))["type"] == "ack"
+    for _ in range(100):
+        now = (await sofia.http.get("/api/agent/live")).json()
+        if now["waiting"]:
+            break
+        await asyncio.sleep(0.1)
+    assert [w["id"] for w in now["waiting"]] == [citizen.conversation_id]
+    assert now["with_assistant"] == []
 
 
 async def test_only_supervisors_watch(server: LiveServer) -> None:

@@ -17,6 +17,14 @@ class InProgress(BaseModel):
     taken_at: datetime | None
 
 
+class WithAssistant(BaseModel):
+    id: str
+    citizen_name: str
+    request_type_label: str
+    channel: str
+    created_at: datetime
+
+
 class AgentLoad(BaseModel):
     id: int
     display_name: str
@@ -33,3 +41,5 @@ class LiveSnapshot(BaseModel):
     agents: list[AgentLoad]
     # In progress with someone who is not an active staff member any more (deactivated).
     unassigned: list[InProgress]
+    # Attended by the assistant now (see ``service.ASSISTANT_RECENT``).
+    with_assistant: list[WithAssistant]

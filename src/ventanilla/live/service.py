@@ -6,6 +6,8 @@ console open), never recomputed here.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ventanilla.agents import repository as agents
 from ventanilla.context import Context
 from ventanilla.conversations import repository as conversations
@@ -15,7 +17,12 @@ from ventanilla.conversations.routes import summaries
 from ventanilla.core.db import UnitOfWork, utcnow
 from ventanilla.core.presence import shown
 from ventanilla.live import repository
-from ventanilla.live.schemas import AgentLoad, InProgress, LiveSnapshot
+from ventanilla.live.schemas import AgentLoad, InProgress, LiveSnapshot, WithAssistant
+
+# The live view counts an assistant conversation while its last message is this recent (and it
+# started within ``ASSISTANT_STARTED``: the assistant's exchanges are short).
+ASSISTANT_RECENT = timedelta(minutes=30)
+ASSISTANT_STARTED = timedelta(hours=4)
 
 
 def _brief(conv: Conversation, lang: str) -> InProgress:
@@ -51,4 +58,23 @@ async def snapshot(ctx: Context, uow: UnitOfWork, lang: str) -> LiveSnapshot:
     # Online first, then the busiest, then by name.
     loads.sort(key=lambda a: (a.presence == "disconnected", -a.active_chats, a.display_name))
     unassigned = [c for convs in by_agent.values() for c in convs]
-    return LiveSnapshot(server_time=utcnow(), waiting=waiting, agents=loads, unassigned=unassigned)
+    now = utcnow()
+    bot = await repository.with_assistant(
+        uow.session, now - ASSISTANT_STARTED, now - ASSISTANT_RECENT
+    )
+    return LiveSnapshot(
+        server_time=now,
+        waiting=waiting,
+        agents=loads,
+        unassigned=unassigned,
+        with_assistant=[
+            WithAssistant(
+                id=c.id,
+                citizen_name=c.citizen_name,
+                request_type_label=request_type_label(c.request_type, lang),
+                channel=c.channel,
+                created_at=c.created_at,
+            )
+            for c in bot
+        ],
+    )

@@ -9,7 +9,10 @@ import './shell.js';
 import { $, clear, el } from './ui.js';
 
 const LONG_WAIT_S = 120;
-const state = { waiting: [], agents: [], unassigned: [], offset: 0 };
+const state = { waiting: [], agents: [], unassigned: [], withAssistant: [], offset: 0 };
+// Conversations with the assistant send no frame to consoles: the snapshot is fetched again
+// this often while the page is visible.
+const ASSISTANT_REFRESH_MS = 30000;
 let ws = null;
 let attempt = 0;
 let lastRx = 0;
@@ -76,6 +79,19 @@ function render() {
   if (!state.agents.length) {
     agents.appendChild(el('tr', null, el('td', { colspan: '4', class: 'empty' }, t('console.live.no_agents'))));
   }
+  const bot = clear($('#lv-assistant'));
+  for (const c of state.withAssistant) {
+    bot.appendChild(el('tr', { dataset: { testid: 'live-assistant-row', conversationId: c.id } },
+      el('th', { scope: 'row' }, c.citizen_name || t('console.common.anonymous')),
+      el('td', null, c.request_type_label || ''),
+      el('td', null, channelText(c.channel)),
+      el('td', null, el('time', { datetime: c.created_at }, formatTime(c.created_at))),
+      el('td', null, el('span', { class: 'lv-wait', dataset: { since: c.created_at } }))));
+  }
+  if (!state.withAssistant.length) {
+    bot.appendChild(el('tr', null, el('td', { colspan: '5', class: 'empty' }, t('console.live.no_assistant'))));
+  }
+  $('#lv-assistant-count').textContent = String(state.withAssistant.length);
   $('#lv-waiting-count').textContent = String(state.waiting.length);
   $('#lv-active-count').textContent = String(active);
   $('#lv-online-count').textContent = String(online);
@@ -101,6 +117,7 @@ function apply(snapshot) {
   state.waiting = snapshot.waiting || [];
   state.agents = snapshot.agents || [];
   state.unassigned = snapshot.unassigned || [];
+  state.withAssistant = snapshot.with_assistant || [];
   render();
   if (ws && ws.readyState === 1) setState('open');
 }
@@ -185,4 +202,7 @@ function connect() {
 }
 
 setInterval(tick, 1000);
+setInterval(() => {
+  if (document.visibilityState === 'visible' && ws && ws.readyState === 1) refetch();
+}, ASSISTANT_REFRESH_MS);
 connect();
