@@ -848,14 +848,39 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
-async def sample_cpu(server: Server, t0: float, t1: float) -> tuple[float, float]:
-    """Server tree and whole-machine CPU use (% of one core) between t0 and t1."""
+def matching_cpu_ticks(pattern: str) -> dict[int, int]:
+    """utime+stime (ticks) of every process whose command line matches ``pattern`` (regex),
+    e.g. this run's PostgreSQL backends and its redis-server (``--cpu-of``)."""
+    out: dict[int, int] = {}
+    if not pattern:
+        return out
+    rx = re.compile(pattern)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if rx.search(cmd):
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                out[int(entry)] = int(fields[11]) + int(fields[12])
+    return out
+
+
+async def sample_cpu(
+    server: Server, t0: float, t1: float, cpu_of: str = ""
+) -> tuple[float, float, float]:
+    """Server tree, ``--cpu-of`` processes and whole-machine CPU use (% of one core) between t0
+    and t1. A matching process that started during the window counts from zero."""
     await asyncio.sleep(max(0.0, t0 - time.monotonic()))
     c0, m0, w0 = server.cpu_seconds(), machine_busy_seconds(), time.monotonic()
+    x0 = matching_cpu_ticks(cpu_of)
     await asyncio.sleep(max(0.0, t1 - time.monotonic()))
+    x1 = matching_cpu_ticks(cpu_of)
     wall = time.monotonic() - w0
+    extra = sum(t - x0.get(pid, 0) for pid, t in x1.items()) / CLK_TCK
     return (
         round(100 * (server.cpu_seconds() - c0) / wall, 1),
+        round(100 * extra / wall, 1),
         round(100 * (machine_busy_seconds() - m0) / wall, 1),
     )
 
@@ -924,12 +949,18 @@ async def run_target(target: str, args: argparse.Namespace, rates: list[float]) 
                 await wait_idle(server)  # let an overloaded server work off its backlog first
             no = len(result["steps"]) + 1
             t0 = time.monotonic() + 0.5
-            cpu = asyncio.create_task(sample_cpu(server, t0, t0 + args.duration))
+            cpu_of = args.cpu_of if target == "ventanilla" else ""
+            cpu = asyncio.create_task(sample_cpu(server, t0, t0 + args.duration, cpu_of))
             raw = await workers.call("step", no, rate, t0, args.duration, args.drain)
             step = merge(raw, rate, args.duration, args.p99_max)
-            step["server_cpu_percent"], machine = await cpu
+            step["server_cpu_percent"], extra, machine = await cpu
+            if cpu_of:
+                # the database's and broker's own processes, and the whole cost per message
+                step["cpu_of_percent"] = extra
+                total = step["server_cpu_percent"] + extra
+                step["cpu_ms_per_msg"] = round(10 * total / max(step["delivered_rate"], 1e-9), 3)
             # CPU used by other people's processes meanwhile (the machine is shared).
-            ours = step["server_cpu_percent"] + step["generator"]["cpu_percent"]
+            ours = step["server_cpu_percent"] + extra + step["generator"]["cpu_percent"]
             step["others_cpu_percent"] = round(max(0.0, machine - ours), 1)
             step["loadavg_1m"] = round(os.getloadavg()[0], 2)  # the machine is shared
             result["steps"].append(step)
@@ -1015,6 +1046,8 @@ def table(report: dict[str, Any]) -> str:
         "srvCPU%",
         "genCPU%",
         "lagmax",
+        "dbCPU%",
+        "ms/msg",
         "othCPU%",
         "ok",
     ]
@@ -1042,6 +1075,8 @@ def table(report: dict[str, Any]) -> str:
                     fmt(s["server_cpu_percent"]),
                     fmt(s["generator"]["cpu_percent"]),
                     fmt(s["generator"]["lag_max_ms"], 1),
+                    fmt(s.get("cpu_of_percent")),
+                    fmt(s.get("cpu_ms_per_msg"), 2),
                     fmt(s.get("others_cpu_percent")),
                     "yes" if s["passed"] else "NO",
                 ]
@@ -1160,6 +1195,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--relay-echo",
         action="store_true",
         help="relay also sends each event back to its author, as Ventanilla does",
+    )
+    p.add_argument(
+        "--cpu-of",
+        default="",
+        help="regex on /proc/PID/cmdline: also measure these processes' CPU (dbCPU%%; ms/msg = "
+        "(srvCPU+dbCPU) per delivered message), e.g. 'postgres: postgres ventanilla_x |"
+        "walwriter|redis-server .*:6393'",
     )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=900.0, help="hard limit for the whole run (s)")

@@ -128,15 +128,19 @@ async def test_a_failing_batch_is_retried_message_by_message(
     await _conversations(db, ("c_a", "active", 1), ("c_b", "active", 1))
     writer = MessageWriter(db)
     from ventanilla.conversations import writer as writer_module
+    from ventanilla.conversations import writer_pg
 
-    real = writer_module._store
+    # each database has its own batch path: make the one in use fail
+    module = writer_pg if db.engine.dialect.name == "postgresql" else writer_module
+    name = "store" if module is writer_pg else "_store"
+    real = getattr(module, name)
 
-    async def flaky(uow, batch):  # type: ignore[no-untyped-def]
+    async def flaky(first, batch):  # type: ignore[no-untyped-def]
         if len(batch) > 1 or batch[0].conversation_id == "c_b":
             raise RuntimeError("database hiccup")
-        return await real(uow, batch)
+        return await real(first, batch)
 
-    monkeypatch.setattr(writer_module, "_store", flaky)
+    monkeypatch.setattr(module, name, flaky)
     ok, bad = await asyncio.gather(
         writer.post("c_a", author=CITIZEN, client_id="k1", body="a", internal=False),
         writer.post("c_b", author=CITIZEN, client_id="k1", body="b", internal=False),

@@ -259,8 +259,7 @@ class Hub:
             await self.leave(conn, channel)
 
     async def publish(self, outgoing: list[tuple[str, bytes]]) -> None:
-        for channel, data in outgoing:
-            await self.broker.publish(channel, data)
+        await self.broker.publish_many(outgoing)  # one round trip to Redis per batch
 
     @property
     def connection_count(self) -> int:

@@ -79,6 +79,8 @@ class MessageWriter:
         self._db = db
         self._waiting: deque[_Pending] = deque()
         self._task: asyncio.Task[None] | None = None
+        # PostgreSQL: fixed statements on the driver's connection (writer_pg.py)
+        self._postgres = db.engine.dialect.name == "postgresql"
 
     async def post(
         self, conversation_id: str, *, author: Author, client_id: str, body: str, internal: bool
@@ -109,8 +111,13 @@ class MessageWriter:
 
     async def _write(self, batch: list[_Pending]) -> None:
         results: list[tuple[_Pending, Posted | AppError]] = []
-        async with self._db.unit() as uow:
-            results = await _store(uow, batch)
+        if self._postgres:
+            from ventanilla.conversations import writer_pg
+
+            results = await writer_pg.store(self._db, batch)
+        else:
+            async with self._db.unit() as uow:
+                results = await _store(uow, batch)
         # Committed and published (the unit publishes after commit): now answer the senders.
         for pending, result in results:
             if pending.future.done():
@@ -167,21 +174,29 @@ async def _existing(
     return {(c, k): (s, t) for c, k, s, t in rows}
 
 
-async def _store(
-    uow: UnitOfWork, batch: list[_Pending]
-) -> list[tuple[_Pending, Posted | AppError]]:
-    session = uow.session
-    # Core statements on the unit's connection (same transaction), without the ORM layer.
-    conn = await session.connection()
-    ids = sorted({p.conversation_id for p in batch})
-    convs = await _load(conn, ids)
-    seen = await _existing(conn, ids, {p.client_id for p in batch})
-    now = utcnow()
+@dataclass(slots=True)
+class _Plan:
+    """What a batch decided, before anything is written: the rows to insert, the frames to
+    publish after commit and each message's answer. Shared by both databases' write paths."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    results: list[tuple[_Pending, Posted | AppError]] = field(default_factory=list)
+    outgoing: list[tuple[str, bytes]] = field(default_factory=list)
+    waiting_touched: list[str] = field(default_factory=list)
+    citizen_messages: list[tuple[str, int, str, str]] = field(default_factory=list)
+
+
+def _decide(
+    batch: list[_Pending],
+    convs: dict[str, _ConvState],
+    seen: dict[tuple[str, str], tuple[int, datetime]],
+    now: datetime,
+) -> _Plan:
+    """Number the batch's messages from the locked conversation rows (``convs``, changed in
+    place) and answer resends (``seen``: client ids already stored) with their stored seq."""
+    plan = _Plan()
+    results = plan.results
     created_at = iso(now) or ""
-    rows: list[dict[str, Any]] = []
-    results: list[tuple[_Pending, Posted | AppError]] = []
-    waiting_touched: list[str] = []
-    citizen_messages: list[tuple[str, int, str, str]] = []  # for the assistant's queue
     for p in batch:
         conv = convs.get(p.conversation_id)
         if conv is None:
@@ -209,10 +224,10 @@ async def _store(
             if role == "agent":
                 conv.last_agent_seq, conv.last_agent_at = seq, now
             elif conv.status == "waiting":
-                waiting_touched.append(p.conversation_id)
+                plan.waiting_touched.append(p.conversation_id)
             if role == "citizen":
-                citizen_messages.append((p.conversation_id, seq, p.body, conv.status))
-        rows.append(
+                plan.citizen_messages.append((p.conversation_id, seq, p.body, conv.status))
+        plan.rows.append(
             {
                 "conversation_id": p.conversation_id,
                 "seq": seq,
@@ -239,12 +254,28 @@ async def _store(
             "data": {},
         }
         payload = encode_envelope(seq, frame)  # encoded once for every channel and socket
-        uow.publish_encoded(agent_channel(p.conversation_id), payload)
+        plan.outgoing.append((agent_channel(p.conversation_id), payload))
         if not p.internal:
-            uow.publish_encoded(citizen_channel(p.conversation_id), payload)
+            plan.outgoing.append((citizen_channel(p.conversation_id), payload))
         results.append((p, Posted(p.conversation_id, seq, created_at, True, conv.status)))
-    if rows:
-        await conn.execute(_EVENT.insert(), rows)
+    return plan
+
+
+async def _store(
+    uow: UnitOfWork, batch: list[_Pending]
+) -> list[tuple[_Pending, Posted | AppError]]:
+    session = uow.session
+    # Core statements on the unit's connection (same transaction), without the ORM layer.
+    conn = await session.connection()
+    ids = sorted({p.conversation_id for p in batch})
+    convs = await _load(conn, ids)
+    seen = await _existing(conn, ids, {p.client_id for p in batch})
+    now = utcnow()
+    plan = _decide(batch, convs, seen, now)
+    for channel, payload in plan.outgoing:
+        uow.publish_encoded(channel, payload)
+    if plan.rows:
+        await conn.execute(_EVENT.insert(), plan.rows)
         changed = [
             {
                 "b_id": conv_id,
@@ -258,13 +289,13 @@ async def _store(
         ]
         await conn.execute(_UPDATE, changed)
         # the assistant's reply is owed in this same transaction (durable: assistant/jobs.py)
-        await assistant_queue.enqueue(conn, citizen_messages, now)
-    for conv_id in dict.fromkeys(waiting_touched):  # the queue shows the last message
+        await assistant_queue.enqueue(conn, plan.citizen_messages, now)
+    for conv_id in dict.fromkeys(plan.waiting_touched):  # the queue shows the last message
         conv_row = await session.get(Conversation, conv_id)
         if conv_row is not None:
             summary = summary_json(conv_row, None)
             uow.publish(AGENTS, {"type": "conversation", "conversation": summary})
-    return results
+    return plan.results
 
 
 _UPDATE = (

@@ -33,6 +33,7 @@ class Broker(Protocol):
     ) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, channel: str, payload: bytes) -> None: ...
+    async def publish_many(self, items: list[tuple[str, bytes]]) -> None: ...
     async def subscribe(self, channel: str) -> None: ...
     async def unsubscribe(self, channel: str) -> None: ...
     async def ping(self) -> None: ...
@@ -54,6 +55,10 @@ class MemoryBroker:
     async def publish(self, channel: str, payload: bytes) -> None:
         if self._on_message is not None and channel in self._channels:
             self._on_message(channel, payload)
+
+    async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
+        for channel, payload in items:
+            await self.publish(channel, payload)
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)
@@ -128,6 +133,28 @@ class RedisBroker:
         except Exception:
             log.warning("broker publish failed on %s; kept for a retry", channel, exc_info=True)
             self._keep(channel, payload)
+
+    async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Publish a committed batch's payloads in order in one round trip (a pipeline without
+        MULTI), or keep them all for a retry like ``publish``. If the connection breaks during
+        the pipeline some of them may go out twice; receivers drop an event whose ``seq`` they
+        have already sent, and the other frames (queue summaries, presence) are idempotent."""
+        if len(items) == 1:
+            await self.publish(*items[0])
+            return
+        if self._backlog:
+            for channel, payload in items:
+                self._keep(channel, payload)
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for channel, payload in items:
+                    pipe.publish(self._prefix + channel, payload)
+                await pipe.execute()
+        except Exception:
+            log.warning("broker publish of %d payloads failed; kept for a retry", len(items))
+            for channel, payload in items:
+                self._keep(channel, payload)
 
     @property
     def backlog(self) -> int:
