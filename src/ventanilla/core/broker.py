@@ -77,9 +77,7 @@ class RedisBroker:
     BACKLOG_MAX = 10_000  # payloads kept while Redis refuses publishes (oldest dropped beyond)
 
     def __init__(self, url: str, prefix: str = "ventanilla:") -> None:
-        import redis.asyncio as redis
-
-        self._redis = redis.Redis.from_url(url)
+        self._redis = _client(url, timeout_seconds=None)
         self._prefix = prefix
         self._channels: set[str] = set()
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
@@ -267,14 +265,27 @@ def state_client(url: str, timeout_seconds: float = 2.0) -> Redis | None:
     Short timeouts: callers fall back to this process's own view rather than hang."""
     if not is_redis_url(url):
         return None
+    return _client(url, timeout_seconds)
+
+
+POOL_MAX = 64  # connections per client and process; more callers wait for a free one
+
+
+def _client(url: str, timeout_seconds: float | None) -> Redis:
+    """A client whose callers queue for a connection when all are busy. redis-py's default pool
+    raises ``MaxConnectionsError`` beyond 100 concurrent commands, which under load made rate
+    limits and presence fall back to this process's memory ("Redis unreachable")."""
     import redis.asyncio as redis
 
-    return redis.Redis.from_url(
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=POOL_MAX,
+        timeout=timeout_seconds if timeout_seconds is not None else 20.0,
         socket_timeout=timeout_seconds,
         socket_connect_timeout=timeout_seconds,
         health_check_interval=30,
     )
+    return redis.Redis.from_pool(pool)
 
 
 def create_broker(url: str) -> Broker:
