@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as redis
 
 from tests.conftest import TEST_BROKER, reset_redis
+from ventanilla.core.broker import state_client
 from ventanilla.core.errors import RateLimited
 from ventanilla.core.presence import MemoryPresence, RedisPresence
 from ventanilla.core.ratelimit import RedisRateLimiter
@@ -112,3 +113,21 @@ async def test_rate_limits_fall_back_to_memory_without_redis() -> None:
     with pytest.raises(RateLimited):
         await limiter.check("ip")
     await dead.aclose()
+
+
+async def test_many_concurrent_checks_share_round_trips_and_keep_the_limit() -> None:
+    """300 checks at once (more than redis-py's default pool of 100 connections) through the
+    client the app uses: every one is answered by Redis, exactly the limit is allowed, and the
+    process's own fallback count is never used."""
+    client = state_client(TEST_BROKER)
+    assert client is not None
+    reset_redis()
+    limiter = RedisRateLimiter(client, "burst", limit=40, window_seconds=60)
+    results = await asyncio.gather(
+        *(limiter.check(f"k{i % 3}") for i in range(300)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, RateLimited)]
+    assert [r for r in results if r is not None and not isinstance(r, RateLimited)] == []
+    assert len(refused) == 300 - 3 * 40
+    assert limiter.fallback._hits == {}  # Redis answered every check
+    await client.aclose()
