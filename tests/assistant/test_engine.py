@@ -1,5 +1,6 @@
 """The engine's speed measures keep its answers: what e5 reads of long messages, the cache of
-recent message vectors, one product for all phrasings, and the "torn between two" rule."""
+recent message vectors, one product for all phrasings, and the "torn between two" rule; the
+share of a message one entry explains (``cover``)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,25 @@ def test_confident_but_torn_offers_choices() -> None:
     torn = EngineParams(weights, 0.5, 0.2, sure.margin + 0.01)
     scored = decide(index, "¿a qué hora atienden?", "hybrid", torn)
     assert scored.decision == "choices" and len(scored.ranking) > 1
+
+
+def test_cover_is_the_share_of_the_message_one_entry_explains() -> None:
+    index = Index(_items(), semantic=False)
+    correo, sede = index.ids.index("correo"), index.ids.index("sede")
+    assert index.entry_cover("¿cuál es el correo?", correo) == 1.0
+    # a near miss: another entity's e-mail shares one word of two with the entry
+    assert index.entry_cover("el correo de la alcaldía", correo) == 0.5
+    assert index.entry_cover("el correo de la alcaldía", sede) == 0.0
+    # the answer's words count (the address is in the answer only), misspellings are corrected
+    assert index.entry_cover("la sede en el dorado", sede) == 1.0
+    assert index.entry_cover("ubicasion", sede) == 1.0
+    assert index.entry_cover("¿?", sede) == 0.0  # no content words
+
+
+def test_cover_is_a_feature_of_the_lexical_and_hybrid_engines() -> None:
+    index = Index(_items())
+    for kind in ("hybrid", "lexical"):
+        scored = index.features("el correo de la alcaldía", kind)
+        assert index.ids[scored.ranking[0]] == "correo"
+        assert scored.features[FEATURES[kind].index("cover")] == 0.5
+    assert "cover" not in FEATURES["semantic"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ventanilla.assistant.detect import small_talk, strip_greeting, wants_person
+from ventanilla.assistant.detect import other_entity, small_talk, strip_greeting, wants_person
 from ventanilla.assistant.normalize import Speller, content_words, fold, osa_distance, stem_all
 
 
@@ -95,3 +95,28 @@ def test_speller_ties_do_not_depend_on_the_hash_seed() -> None:
     # "cana" is one edit from both: the same pick whatever the set order
     speller = Speller(["casa", "cama"])
     assert speller.correct("cana") == ("cama", True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tengo un problema con mi vecino por el ruido",
+        "el vecino pone la música muy duro",
+        "¿cuánto demora la DIAN en responder?",
+    ],
+)
+def test_other_entities_matters(text: str) -> None:
+    assert other_entity(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "vecino", "veci" as a way of addressing someone, not a neighbours' dispute
+        "buenas noches vecino, el canal se ve cuadriculado",
+        "vecino una pregunta, ¿a qué hora atienden?",
+        "¿cuánto se demoran en responder una petición?",
+    ],
+)
+def test_not_other_entities_matters(text: str) -> None:
+    assert not other_entity(text)

@@ -65,7 +65,7 @@ _OTHER = re.compile(
     r"|impuesto predial|predial|secretaria de (movilidad|salud|educacion|hacienda)|movilidad"
     r"|acueducto|enel|codensa|vanti|alcaldia local|concejo|congreso|senado|gobernacion"
     r"|caracol|rcn|canal uno|senal colombia|rtvc|citytv|netflix|youtube|museo|hospital"
-    r"|cita medica|antecedentes|subsidio|arrendador|vecino)\b"
+    r"|cita medica|antecedentes|subsidio|arrendador|(mi|el|un|los|del|al) vecinos?)\b"
 )
 
 

@@ -33,15 +33,18 @@ MAX_TOKENS = 24
 # Features per engine (see ``Index.features``); the weights below are a reasonable start that
 # ``ventanilla kb calibrate`` replaces with fitted ones.
 FEATURES: dict[EngineKind, tuple[str, ...]] = {
-    "hybrid": ("cos", "cos_z", "cos_margin", "lex", "lex_margin", "coverage", "agree", "margin"),
-    "lexical": ("lex", "lex_margin", "coverage"),
+    "hybrid": (
+        *("cos", "cos_z", "cos_margin", "lex", "lex_margin", "coverage", "agree", "margin"),
+        "cover",
+    ),
+    "lexical": ("lex", "lex_margin", "coverage", "cover"),
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
     # bias first; values close to those fitted on the demo base (kb/data/*.calibration.json)
-    "hybrid": [-37.5, 19.7, -0.26, 10.4, 4.2, 1.6, 2.6, 0.3, 16.0],
-    "lexical": [-4.3, 6.8, 7.9, 1.4],
-    "semantic": [-46.0, 26.0, 31.5],
+    "hybrid": [-29.7, 15.0, -0.2, 12.3, 3.7, 0.2, 0.6, 0.4, 15.6, 3.5],
+    "lexical": [-4.6, 5.9, 8.4, 0.5, 2.0],
+    "semantic": [-46.7, 26.6, 38.4],
 }
 
 
@@ -112,13 +115,19 @@ class Index:
 
     def __post_init__(self) -> None:
         self.ids = [i.id for i in self.items]
-        docs = [content_words(" ".join([i.question, *i.alternatives])) for i in self.items]
+        phrasings = [[i.question, *i.alternatives] for i in self.items]
+        docs = [content_words(" ".join(p)) for p in phrasings]
         self.speller = Speller(w for doc in docs for w in doc)
         self.bm25 = bm25s.BM25()
         corpus = [stem_all(doc) or ["_"] for doc in docs]
         if corpus:
             self.bm25.index(corpus, show_progress=False)
         self._vocab = set(getattr(self.bm25, "vocab_dict", {}) or {})
+        # each entry's stems, answer included: how much of a message the best entry explains
+        self._stems = [
+            frozenset(stem_all(content_words(" ".join([*p, i.answer]))))
+            for p, i in zip(phrasings, self.items, strict=True)
+        ]
         if self.semantic and self.items:
             texts: list[str] = []
             starts: list[int] = []
@@ -131,6 +140,18 @@ class Index:
             self._answers = cache.vectors(
                 [f"{i.question} {i.answer}" for i in self.items], passage=True
             )
+
+    def message_stems(self, text: str) -> list[str]:
+        """The message's content words, corrected towards the base's words, as stems."""
+        return stem_all(self.speller.correct(w)[0] for w in content_words(text))
+
+    def entry_cover(self, text: str, entry: int) -> float:
+        """Share of the message's content words found in one entry (phrasings and answer):
+        a near miss ("el NIT de la Alcaldía") shares a word or two with an entry, not all."""
+        stems = self.message_stems(text)
+        if not stems:
+            return 0.0
+        return sum(1 for s in stems if s in self._stems[entry]) / len(stems)
 
     def lexical(self, text: str) -> tuple[np.ndarray, float]:
         """bm25 score per entry, and the share of the message's words the base knows."""
@@ -180,6 +201,7 @@ class Index:
             "coverage": coverage,
             "agree": 1.0 if int(np.argmax(lexn)) == int(np.argmax(cos)) else 0.0,
             "margin": float(combined[top] - combined[rank[1]]) if n > 1 else 1.0,
+            "cover": self.entry_cover(text, top) if "cover" in FEATURES[kind] else 0.0,
         }
         ranking = [int(i) for i in rank[:3]]
         return Scored(ranking, [values[f] for f in FEATURES[kind]], margin=values["margin"])
