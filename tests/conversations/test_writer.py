@@ -128,19 +128,17 @@ async def test_a_failing_batch_is_retried_message_by_message(
     await _conversations(db, ("c_a", "active", 1), ("c_b", "active", 1))
     writer = MessageWriter(db)
     from ventanilla.conversations import writer as writer_module
-    from ventanilla.conversations import writer_pg
 
-    # each database has its own batch path: make the one in use fail
-    module = writer_pg if db.engine.dialect.name == "postgresql" else writer_module
-    name = "store" if module is writer_pg else "_store"
-    real = getattr(module, name)
+    # inside the transaction, after its reads, on every path (PostgreSQL's writer_pg, SQLite's
+    # batch thread, the async session) they all number the batch with writer._decide
+    real = writer_module._decide
 
-    async def flaky(first, batch):  # type: ignore[no-untyped-def]
+    def flaky(batch, convs, seen, now):  # type: ignore[no-untyped-def]
         if len(batch) > 1 or batch[0].conversation_id == "c_b":
             raise RuntimeError("database hiccup")
-        return await real(first, batch)
+        return real(batch, convs, seen, now)
 
-    monkeypatch.setattr(module, name, flaky)
+    monkeypatch.setattr(writer_module, "_decide", flaky)
     ok, bad = await asyncio.gather(
         writer.post("c_a", author=CITIZEN, client_id="k1", body="a", internal=False),
         writer.post("c_b", author=CITIZEN, client_id="k1", body="b", internal=False),
@@ -149,3 +147,83 @@ async def test_a_failing_batch_is_retried_message_by_message(
     assert isinstance(ok, Posted) and ok.seq == 1
     assert isinstance(bad, RuntimeError)
     assert await _events(db) == [("c_a", 1, "k1", "a")]
+
+
+async def test_stored_rows_read_back_as_the_published_frames(db: Database) -> None:
+    """On SQLite the batch bypasses SQLAlchemy's statements: the rows must still be exactly what
+    the ORM reads (times, JSON, booleans), and the assistant's job is queued with the message."""
+    from ventanilla.assistant.models import AssistantJob
+    from ventanilla.conversations.frames import event_frame
+
+    if db.url.startswith("sqlite"):
+        assert db.thread_transactions is not None  # the one-call path is the one under test
+    agent_id = await _conversations(db, ("c_a", "active", 1), ("c_w", "waiting", None))
+    published: list[tuple[str, bytes]] = []
+
+    async def publish(outgoing: list[tuple[str, bytes]]) -> None:
+        published.extend(outgoing)
+
+    db.after_commit = publish
+    writer = MessageWriter(db)
+    agent = ("agent", agent_id, "Ag")
+    before = utcnow()
+    await asyncio.gather(
+        writer.post("c_a", author=agent, client_id="a1", body="hola", internal=False),
+        writer.post("c_a", author=agent, client_id="a2", body="nota", internal=True),
+        writer.post("c_w", author=CITIZEN, client_id="w1", body="¿hay alguien?", internal=False),
+    )
+    frames = {
+        orjson.loads(decode_envelope(p)[1])["client_id"]: orjson.loads(decode_envelope(p)[1])
+        for ch, p in published
+        if ch.startswith("conv:")
+    }
+    async with db.unit() as uow:
+        events = (await uow.session.execute(select(Event).order_by(Event.id))).scalars().all()
+        assert [orjson.loads(orjson.dumps(event_frame(e))) for e in events] == [
+            frames["a1"],
+            frames["a2"],
+            frames["w1"],
+        ]
+        assert [e.internal for e in events] == [False, True, False]
+        assert all(e.created_at >= before and e.created_at.tzinfo is not None for e in events)
+        a = await uow.session.get(Conversation, "c_a")
+        assert a is not None and a.last_agent_at == events[0].created_at
+        assert (a.last_seq, a.last_message, a.last_agent_seq) == (2, "hola", 1)
+        jobs = (await uow.session.execute(select(AssistantJob))).scalars().all()
+        assert [(j.conversation_id, j.seq, j.text, j.attempts) for j in jobs] == [
+            ("c_w", 1, "¿hay alguien?", 0)
+        ]
+    summaries = [orjson.loads(decode_envelope(p)[1]) for ch, p in published if ch == "agents"]
+    assert [s["conversation"]["last_message"] for s in summaries] == ["¿hay alguien?"]
+
+
+async def test_other_writers_take_turns_with_the_batches(db: Database) -> None:
+    """The REST path (its own units on the same engine) and the writer's batches interleave on
+    one conversation: sequence numbers stay unique and gapless, nothing is lost."""
+    from ventanilla.conversations import service
+
+    await _conversations(db, ("c_a", "active", 1))
+    writer = MessageWriter(db)
+
+    async def rest(i: int) -> int:
+        async with db.unit() as uow:
+            ev, _ = await service.post_message(
+                uow,
+                "c_a",
+                author=CITIZEN,
+                client_id=f"r{i}",
+                body=f"rest {i}",
+                internal=False,
+                max_chars=2000,
+            )
+            return ev.seq
+
+    async def socket(i: int) -> int:
+        posted = await writer.post(
+            "c_a", author=CITIZEN, client_id=f"s{i}", body=f"ws {i}", internal=False
+        )
+        return posted.seq
+
+    seqs = await asyncio.gather(*(f(i) for i in range(15) for f in (rest, socket)))
+    assert sorted(seqs) == list(range(1, 31))
+    assert [seq for _, seq, _, _ in await _events(db)] == list(range(1, 31))
