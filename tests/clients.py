@@ -16,7 +16,8 @@ from ventanilla.core.db import Database
 from ventanilla.demo import seed
 
 Frame = dict[str, Any]
-TIMEOUT = 15.0  # generous: only bounds a hang on a busy shared machine
+TIMEOUT = 30.0  # generous: only bounds a hang on a busy shared machine
+HTTP_TIMEOUT = 30.0
 
 
 async def seed_demo(database_url: str, base_url: str, knowledge_base: bool = False) -> None:
@@ -95,7 +96,7 @@ class Citizen:
         self.base_url = base_url
         self.origin = origin or base_url
         self.http = httpx.AsyncClient(
-            base_url=base_url, headers={"Origin": self.origin}, timeout=10
+            base_url=base_url, headers={"Origin": self.origin}, timeout=HTTP_TIMEOUT
         )
         self.token = ""
         self.conversation_id = ""
@@ -165,7 +166,9 @@ class Citizen:
 class Agent:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=10, follow_redirects=False)
+        self.http = httpx.AsyncClient(
+            base_url=base_url, timeout=HTTP_TIMEOUT, follow_redirects=False
+        )
         self.csrf = ""
         self.socket: Socket | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.clients import Agent, create_user, seed_demo
+from tests.clients import HTTP_TIMEOUT, Agent, create_user, seed_demo
 from tests.conftest import LiveServer
 from ventanilla.agents import service
 from ventanilla.core.db import Database
@@ -39,7 +39,7 @@ async def test_wrong_password_and_unknown_user_look_the_same(server: LiveServer)
 
 async def test_login_form_needs_its_csrf_token(server: LiveServer) -> None:
     await create_user(server.settings.database_url, "ana@entidad.gov.co")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=server.url) as http:
         r = await http.post(
             "/login",
             data={
@@ -99,7 +99,7 @@ async def test_roles_are_checked(
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     assert (await agent.http.get("/console/settings")).status_code == 403
     await agent.close()
-    async with httpx.AsyncClient(base_url=server.url) as anonymous:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=server.url) as anonymous:
         assert (await anonymous.get("/api/agent/queue")).status_code == 401
 
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.clients import Agent, Citizen, create_user, seed_demo
+from tests.clients import HTTP_TIMEOUT, Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
 
 GOOD = {
@@ -49,7 +49,7 @@ async def _count(server: LiveServer) -> int:
 async def test_bad_form_is_refused_and_nothing_stored(
     demo: LiveServer, change: dict[str, object], code: str, field: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=demo.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=demo.url) as http:
         r = await http.post("/api/widget/conversations", json={**GOOD, **change})
     assert r.status_code == 422
     err = r.json()["error"]
@@ -59,7 +59,7 @@ async def test_bad_form_is_refused_and_nothing_stored(
 
 
 async def test_malformed_json_and_missing_fields(demo: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=demo.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=demo.url) as http:
         r = await http.post(
             "/api/widget/conversations",
             content=b"{not json",
@@ -74,7 +74,9 @@ async def test_malformed_json_and_missing_fields(demo: LiveServer) -> None:
 
 
 async def test_english_errors_on_request(demo: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=demo.url, headers={"Accept-Language": "en"}) as http:
+    async with httpx.AsyncClient(
+        timeout=HTTP_TIMEOUT, base_url=demo.url, headers={"Accept-Language": "en"}
+    ) as http:
         r = await http.post("/api/widget/conversations", json={**GOOD, "email": "x"})
     assert r.json()["error"]["message"].startswith("Enter a valid email")
 
@@ -128,7 +130,7 @@ async def test_other_origins_are_refused(demo: LiveServer) -> None:
     evil = Citizen(demo.url, origin="https://evil.example")
     r = await evil.start()
     assert r.status_code == 403 and r.json()["error"]["code"] == "origin_not_allowed"
-    async with httpx.AsyncClient(base_url=demo.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=demo.url) as http:
         pre = await http.options(
             "/api/widget/conversations",
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
@@ -160,7 +162,9 @@ async def test_allowed_origin_gets_cors_headers_also_on_errors(demo: LiveServer)
     assert r.status_code == 200, r.text
     demo.ctx.entity.invalidate()
     site = "https://www.canalcapital.gov.co"
-    async with httpx.AsyncClient(base_url=demo.url, headers={"Origin": site}) as http:
+    async with httpx.AsyncClient(
+        timeout=HTTP_TIMEOUT, base_url=demo.url, headers={"Origin": site}
+    ) as http:
         pre = await http.options(
             "/api/widget/conversations", headers={"Access-Control-Request-Method": "POST"}
         )
@@ -174,7 +178,7 @@ async def test_allowed_origin_gets_cors_headers_also_on_errors(demo: LiveServer)
 
 async def test_conversation_starts_are_rate_limited(demo: LiveServer) -> None:
     demo.ctx.conversation_starts.limit = 3
-    async with httpx.AsyncClient(base_url=demo.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=demo.url) as http:
         codes = [
             (await http.post("/api/widget/conversations", json=GOOD)).status_code for _ in range(4)
         ]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.clients import Agent, Citizen, create_user, seed_demo
+from tests.clients import HTTP_TIMEOUT, Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
 from ventanilla.core import ops
 from ventanilla.core.metrics import Metrics, handler_group
@@ -41,7 +41,7 @@ def _series(text: str) -> dict[str, float]:
 
 
 async def test_healthz_checks_database_and_broker(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=server.url) as http:
         r = await http.get("/healthz")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "database": "ok", "broker": "ok"}
@@ -93,7 +93,7 @@ async def test_metrics_count_a_conversation(server: LiveServer) -> None:
     await citizen.connect()
     assert (await citizen.say("Hola"))["type"] == "ack"
     await citizen.event(seq=1)
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=server.url) as http:
         r = await http.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     series = _series(r.text)
@@ -113,7 +113,7 @@ async def test_metrics_count_a_conversation(server: LiveServer) -> None:
 
 
 async def test_metrics_need_an_allowed_address_or_the_token(guarded: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=guarded.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=guarded.url) as http:
         assert (await http.get("/metrics")).status_code == 403
         wrong = {"Authorization": "Bearer nope"}
         assert (await http.get("/metrics", headers=wrong)).status_code == 403

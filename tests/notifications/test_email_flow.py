@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 
-from tests.clients import Agent, Citizen, create_user, seed_demo
+from tests.clients import HTTP_TIMEOUT, Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
 from tests.notifications.smtp_server import SmtpServer
 from ventanilla.notifications.links import sign_link
@@ -178,7 +178,7 @@ async def test_smtp_outage_and_refusals(mail_server: LiveServer, smtp: SmtpServe
     await admin.login("admin@entidad.gov.co")
 
     async def closed_conversation(email: str, opt_out: bool = False) -> str:
-        async with httpx.AsyncClient(base_url=mail_server.url) as http:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=mail_server.url) as http:
             r = await http.post(
                 "/api/widget/conversations",
                 json={

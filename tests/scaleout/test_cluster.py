@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.clients import Agent, Citizen
+from tests.clients import HTTP_TIMEOUT, Agent, Citizen
 from tests.scaleout.conftest import SITE, Cluster, needs_cluster
 
 pytestmark = needs_cluster
@@ -44,7 +44,9 @@ async def test_a_conversation_across_processes_survives_a_crash(cluster: Cluster
     assert agent.socket
 
     # Presence is shared: the widget on A knows an agent is connected to B.
-    async with httpx.AsyncClient(base_url=a.url, headers={"Origin": SITE}) as http:
+    async with httpx.AsyncClient(
+        timeout=HTTP_TIMEOUT, base_url=a.url, headers={"Origin": SITE}
+    ) as http:
         config = (await http.get("/api/widget/config")).json()
     assert config["availability"]["agents_available"] is True, config
 
@@ -146,7 +148,7 @@ async def test_fan_out_recovers_after_redis_restarts(cluster: Cluster) -> None:
     assert missed["body"] == "Escribo mientras Redis está caído"
     assert (await agent.say(conv, "Le leo de nuevo"))["seq"] == 3
     assert (await citizen.event(seq=3))["body"] == "Le leo de nuevo"
-    async with httpx.AsyncClient(base_url=a.url) as http:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=a.url) as http:
         health = await http.get("/healthz")
     assert health.status_code == 200, health.text
     await citizen.close()
@@ -181,7 +183,7 @@ async def test_concurrent_takes_and_filings_across_processes(cluster: Cluster) -
 
     # Either process answers /metrics for both (snapshots shared through Redis).
     async def both_counted() -> bool:
-        async with httpx.AsyncClient(base_url=a.url) as http:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=a.url) as http:
             text = (await http.get("/metrics")).text
         rows = [r for r in text.splitlines() if r.startswith("ventanilla_open_sockets{")]
         processes = {r.split('process="', 1)[1].split('"', 1)[0] for r in rows}
