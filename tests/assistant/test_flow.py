@@ -8,7 +8,7 @@ from tests.clients import Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
 from ventanilla.core.db import Database
 
-SLOW = 60.0  # the first answer may build the engine (embeddings) in a cold cache
+SLOW = 120.0  # the first answer may build the engine (embeddings) in a cold cache
 
 
 async def _setup(server: LiveServer) -> tuple[Citizen, Agent]:

@@ -23,7 +23,7 @@ from ventanilla.notifications.links import reply_address
 from ventanilla.settings import Settings
 
 CITIZEN = ("citizen", None, "Ana")
-SLOW = 60.0
+SLOW = 120.0
 
 
 async def _conversations(db: Database, *specs: tuple[str, str]) -> None:
