@@ -16,7 +16,7 @@ other processes' writers take turns on the same rows. If a batch fails as a whol
 constraint lost to another process), each message is retried alone, so one bad message never
 fails its neighbours.
 
-On SQLite (a file) the batch is one call into a database thread (``_store_sync`` via
+On SQLite (a file) the batch is one call into a database thread (``writer_sqlite.store_sync`` via
 ``Database.thread_transactions``) instead of ~20 hand-offs through the async driver.
 """
 
@@ -25,19 +25,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Dialect, Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Session
 
 from ventanilla.assistant import queue as assistant_queue
-from ventanilla.assistant.models import AssistantJob
+from ventanilla.conversations import writer_sqlite
 from ventanilla.conversations.frames import (
     AGENTS,
     agent_channel,
@@ -57,7 +54,6 @@ Author = tuple[str, int | None, str]  # role, user id, display name
 
 _CONV = cast(Table, Conversation.__table__)
 _EVENT = cast(Table, Event.__table__)
-_JOB = cast(Table, AssistantJob.__table__)
 
 
 @dataclass(slots=True)
@@ -126,7 +122,7 @@ class MessageWriter:
 
             results = await writer_pg.store(self._db, batch)
         elif threaded is not None:  # SQLite in a file: the whole batch in one call (core/db.py)
-            plan = await threaded.run(partial(_store_sync, batch, utcnow()))
+            plan = await threaded.run(partial(writer_sqlite.store_sync, batch, utcnow()))
             await self._db.publish(plan.outgoing)
             results = plan.results
         else:
@@ -273,150 +269,6 @@ def _decide(
             plan.outgoing.append((citizen_channel(p.conversation_id), payload))
         results.append((p, Posted(p.conversation_id, seq, created_at, True, conv.status)))
     return plan
-
-
-def _store_sync(batch: list[_Pending], now: datetime, conn: Connection) -> _Plan:
-    """SQLite: the batch's statements on a synchronous connection, in the transaction that
-    ``ThreadTransactions.run`` commits (one call from the event loop for the whole batch;
-    the senders' futures are only read here, answered later on the loop).
-
-    The statements go straight to the sqlite3 cursor: SQLAlchemy's per-statement work
-    (cache keys, parameter processing, result objects) cost more than SQLite itself here. The
-    values are converted with the columns' own SQLAlchemy types (``_SqliteSql``), so the rows
-    are exactly what the ORM writes and reads."""
-    sql = _sqlite_sql(conn.dialect)
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        ids = sorted({p.conversation_id for p in batch})
-        pairs = sorted({(p.conversation_id, p.client_id) for p in batch})
-        cur.execute(sql.load(len(ids)), ids)
-        convs = {
-            row[0]: _ConvState(row[1], row[2], row[3], row[4], row[5], sql.read_time(row[6]))
-            for row in cur.fetchall()
-        }
-        cur.execute(sql.existing(len(pairs)), [v for pair in pairs for v in pair])
-        seen = {(c, k): (q, sql.read_time(t)) for c, k, q, t in cur.fetchall()}
-        plan = _decide(batch, convs, seen, now)
-        if plan.rows:
-            cur.executemany(sql.insert_event, sql.event_values(plan.rows))
-            changed = [
-                (c.last_seq, c.last_message, c.last_agent_seq, sql.write_time(c.last_agent_at), i)
-                for i, c in convs.items()
-                if c.changed
-            ]
-            cur.executemany(sql.update, changed)
-            jobs = [  # as assistant.repository.add_jobs, in this same transaction
-                {"conversation_id": c, "seq": q, "text": body, "created_at": now, "attempts": 0}
-                for c, q, body, status in plan.citizen_messages
-                if assistant_queue.wanted(status, body)
-            ]
-            if jobs:
-                cur.executemany(sql.insert_job, sql.job_values(jobs))
-    finally:
-        cur.close()
-    if plan.waiting_touched:  # the queue shows the last message
-        with Session(bind=conn) as session:
-            for conv_id in dict.fromkeys(plan.waiting_touched):
-                conv_row = session.get(Conversation, conv_id)
-                if conv_row is not None:
-                    summary = summary_json(conv_row, None)
-                    frame = {"type": "conversation", "conversation": summary}
-                    plan.outgoing.append((AGENTS, encode_envelope(0, frame)))
-    return plan
-
-
-_Processor = Callable[[Any], Any] | None
-
-
-class _SqliteSql:
-    """The batch's SQL for SQLite, with the columns' value converters for one dialect."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        time_type = _EVENT.c.created_at.type.dialect_impl(dialect)  # UTCDateTime on SQLite
-        self._write_time: _Processor = time_type.bind_processor(dialect)
-        self._read_time: _Processor = time_type.result_processor(dialect, None)
-        self.insert_event, self._event_cols = _insert_sql(_EVENT, dialect)
-        self.insert_job, self._job_cols = _insert_sql(_JOB, dialect)
-        self.update = (
-            f"UPDATE {_CONV.name} SET last_seq = ?, last_message = ?, last_agent_seq = ?, "  # noqa: S608 (table names and ?s only)
-            "last_agent_at = ? WHERE id = ?"
-        )
-
-    def read_time(self, value: Any) -> Any:
-        return self._read_time(value) if self._read_time else value
-
-    def write_time(self, value: Any) -> Any:
-        return self._write_time(value) if self._write_time and value is not None else value
-
-    @staticmethod
-    def load(n: int) -> str:
-        cols = "id, status, agent_id, last_seq, last_message, last_agent_seq, last_agent_at"
-        # names from our model, values as parameters (see _marks)
-        return f"SELECT {cols} FROM {_CONV.name} WHERE id IN ({_marks(n)}) ORDER BY id"  # noqa: S608
-
-    @staticmethod
-    def existing(n_pairs: int) -> str:
-        """Events of the batch's (conversation, client_id) pairs: one index probe per pair.
-        (``conversation_id IN (…) AND client_id IN (…)`` made SQLite probe every combination,
-        conversations × client_ids, the costliest part of a large batch.)"""
-        pairs = ", ".join(["(?, ?)"] * n_pairs)
-        return (
-            f"SELECT e.conversation_id, e.client_id, e.seq, e.created_at FROM (VALUES {pairs}) "  # noqa: S608
-            f"AS v JOIN {_EVENT.name} AS e "
-            "ON e.conversation_id = v.column1 AND e.client_id = v.column2"
-        )
-
-    def event_values(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        return _values(self._event_cols, rows)
-
-    def job_values(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        return _values(self._job_cols, rows)
-
-
-_Columns = list[tuple[str, _Processor, bool]]  # name, converter, may be left out (NULL)
-
-
-def _insert_sql(table: Table, dialect: Dialect) -> tuple[str, _Columns]:
-    """An INSERT of every column but the autoincrement key. A column added to the model later
-    without a value here fails the batch (KeyError in ``_values``) unless it may be NULL."""
-    cols: _Columns = [
-        (
-            c.name,
-            c.type.dialect_impl(dialect).bind_processor(dialect),
-            bool(c.nullable) and c.default is None and c.server_default is None,
-        )
-        for c in table.columns
-        if not (c.primary_key and c.autoincrement is True)
-    ]
-    names = ", ".join(name for name, _, _ in cols)
-    # names of our own model's table and columns, and "?" placeholders: no outside text
-    return f"INSERT INTO {table.name} ({names}) VALUES ({_marks(len(cols))})", cols  # noqa: S608
-
-
-def _values(cols: _Columns, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    out = []
-    for row in rows:
-        values = []
-        for name, convert, optional in cols:
-            value = row.get(name) if optional else row[name]
-            values.append(convert(value) if convert is not None and value is not None else value)
-        out.append(tuple(values))
-    return out
-
-
-def _marks(n: int) -> str:
-    """``n`` placeholders: every value travels as a parameter, never inside the SQL text."""
-    return ", ".join("?" * n)
-
-
-_SQL_BY_DIALECT: WeakKeyDictionary[Dialect, _SqliteSql] = WeakKeyDictionary()
-
-
-def _sqlite_sql(dialect: Dialect) -> _SqliteSql:
-    sql = _SQL_BY_DIALECT.get(dialect)
-    if sql is None:
-        sql = _SQL_BY_DIALECT[dialect] = _SqliteSql(dialect)
-    return sql
 
 
 async def _store(
