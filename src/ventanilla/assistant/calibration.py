@@ -151,37 +151,41 @@ def _answer_threshold(conf: np.ndarray, correct: np.ndarray, max_wrong: float) -
     return answer
 
 
-def _score(index: Index, cases: Sequence[Case], kind: EngineKind) -> list[Scored]:
-    """Features of every case the engine would consider (not those another rule hands over)."""
-    return [index.features(c.question, kind) for c in cases]
-
-
 def _considered(cases: Sequence[Case]) -> list[Case]:
     return [c for c in cases if not other_entity(c.question)]
-
-
-def _correct(index: Index, scored: Sequence[Scored], cases: Sequence[Case]) -> np.ndarray:
-    return np.array(
-        [
-            bool(s.ranking) and index.ids[s.ranking[0]] == c.expected
-            for s, c in zip(scored, cases, strict=True)
-        ]
-    )
 
 
 def calibrate_engine(
     index: Index, cases: Sequence[Case], kind: EngineKind, target: float
 ) -> EngineParams:
+    considered = _considered(cases)
+    scored = [index.features(c.question, kind) for c in considered]
+    return fit_params(index.ids, scored, considered, target, cases)
+
+
+def fit_params(
+    ids: Sequence[str],
+    scored: Sequence[Scored],
+    considered: Sequence[Case],
+    target: float,
+    cases: Sequence[Case],
+) -> EngineParams:
+    """Weights and thresholds from the features of the ``considered`` cases (those no other
+    rule hands over) out of all calibration ``cases``; the target is a share of all cases."""
     n_all = len(cases)
     oos_total = sum(1 for c in cases if c.expected is None)
-    cases = _considered(cases)
-    target = target * n_all / max(1, len(cases))  # the target is a share of all cases
-    scored = _score(index, cases, kind)
-    correct = _correct(index, scored, cases)
+    target = target * n_all / max(1, len(considered))
+    correct = np.array(
+        [
+            bool(s.ranking) and ids[s.ranking[0]] == c.expected
+            for s, c in zip(scored, considered, strict=True)
+        ],
+        dtype=bool,
+    )
     feats = np.array([s.features for s in scored], dtype=np.float64)
     weights = fit_weights(feats, correct.astype(np.float64))
     conf = np.array([confidence(s.features, weights) for s in scored])
-    oos = np.array([c.expected is None for c in cases])
+    oos = np.array([c.expected is None for c in considered], dtype=bool)
     margins = np.array([s.margin for s in scored])
     best: tuple[int, float, float, float] | None = None  # (right answers, margin, answer, choices)
     for margin in MARGINS:
@@ -220,16 +224,30 @@ def params_from(calibration: dict[str, Any] | None, kind: EngineKind) -> EngineP
 def evaluate(
     index: Index, cases: Sequence[Case], params: EngineParams, kind: EngineKind
 ) -> dict[str, Any]:
-    in_scope = [c for c in cases if c.expected]
-    n_in, n_out = len(in_scope), len(cases) - len(in_scope)
-    hits = wrong = abstained = choices = choice_hits = 0
     times: list[float] = []
+    settled: list[Scored] = []
     for case in cases:
         forget_queries()  # time the model, not the cache of recent messages
         t0 = time.perf_counter()
-        s = decide(index, case.question, kind, params)
+        settled.append(decide(index, case.question, kind, params))
         times.append((time.perf_counter() - t0) * 1000)
-        top = index.ids[s.ranking[0]] if s.ranking else None
+    ms = np.array(times)
+    return {
+        "engine": kind,
+        **tally(index.ids, cases, settled),
+        "thresholds": {"answer": params.answer, "choices": params.choices, "margin": params.margin},
+        "p50_ms": round(float(np.percentile(ms, 50)), 2) if len(ms) else None,
+        "p99_ms": round(float(np.percentile(ms, 99)), 2) if len(ms) else None,
+    }
+
+
+def tally(ids: Sequence[str], cases: Sequence[Case], settled: Sequence[Scored]) -> dict[str, Any]:
+    """The quality figures of decisions already taken (one per case, in order)."""
+    n_in = sum(1 for c in cases if c.expected)
+    n_out = len(cases) - n_in
+    hits = wrong = abstained = choices = choice_hits = 0
+    for case, s in zip(cases, settled, strict=True):
+        top = ids[s.ranking[0]] if s.ranking else None
         if s.decision == "answer":
             if top == case.expected:
                 hits += 1
@@ -237,13 +255,10 @@ def evaluate(
                 wrong += 1
         elif s.decision == "choices":
             choices += 1
-            offered = {index.ids[i] for i in s.ranking}
-            choice_hits += int(case.expected in offered)
+            choice_hits += int(case.expected in {ids[i] for i in s.ranking})
         elif case.expected is None:
             abstained += 1
-    ms = np.array(times)
     return {
-        "engine": kind,
         "cases": len(cases),
         "in_scope": n_in,
         "out_of_scope": n_out,
@@ -252,7 +267,4 @@ def evaluate(
         "abstain_rate_out_of_scope": round(abstained / n_out, 4) if n_out else None,
         "choices_rate": round(choices / len(cases), 4) if cases else None,
         "choices_containing_expected": choice_hits,
-        "thresholds": {"answer": params.answer, "choices": params.choices, "margin": params.margin},
-        "p50_ms": round(float(np.percentile(ms, 50)), 2) if len(ms) else None,
-        "p99_ms": round(float(np.percentile(ms, 99)), 2) if len(ms) else None,
     }

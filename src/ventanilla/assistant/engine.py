@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import bm25s
@@ -212,14 +212,20 @@ def confidence(features: Sequence[float], weights: Sequence[float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
+def settle(scored: Scored, params: EngineParams, other: bool = False) -> Scored:
+    """The decision for features already computed (a copy: the input is left as it was);
+    ``other``: the message names another entity's procedure, so it always goes to a person."""
+    out = replace(scored, confidence=0.0, decision="handover")
+    if not out.ranking or other:
+        return out
+    out.confidence = confidence(out.features, params.weights)
+    if out.confidence >= params.answer:
+        torn = out.margin < params.margin and len(out.ranking) > 1
+        out.decision = "choices" if torn else "answer"
+    elif out.confidence >= params.choices:
+        out.decision = "choices"
+    return out
+
+
 def decide(index: Index, text: str, kind: EngineKind, params: EngineParams) -> Scored:
-    scored = index.features(text, kind)
-    if not scored.ranking or other_entity(text):
-        return scored
-    scored.confidence = confidence(scored.features, params.weights)
-    if scored.confidence >= params.answer:
-        torn = scored.margin < params.margin and len(scored.ranking) > 1
-        scored.decision = "choices" if torn else "answer"
-    elif scored.confidence >= params.choices:
-        scored.decision = "choices"
-    return scored
+    return settle(index.features(text, kind), params, other_entity(text))

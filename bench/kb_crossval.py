@@ -1,0 +1,148 @@
+"""How well the calibrated engines generalise (issue 3): grouped k-fold cross-validation over the
+union of the demo case sets, and leave-one-set-out (calibrate on three sets, score the fourth:
+the honest "text it has never seen" figure, since each set was written separately).
+
+Only the four sets named in ``SETS`` are read, by name: any other case file next to them (a
+later blind set) is never opened. Features are computed once per case and engine; calibration
+and decisions then run on them (``calibration.fit_params``, ``engine.settle``), so this prints
+quality only, no timings. Run by hand:
+
+    .venv/bin/python bench/kb_crossval.py [--folds 5] [--repeats 4] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ventanilla.assistant import calibration as cal
+from ventanilla.assistant.detect import other_entity
+from ventanilla.assistant.embeddings import embed_query
+from ventanilla.assistant.engine import ENGINES, EngineKind, Index, Scored, settle
+from ventanilla.assistant.runtime import embedding_cache
+from ventanilla.demo import DEMO_KB
+from ventanilla.kb.files import read_file
+from ventanilla.settings import Settings
+
+SETS = ("", "_blind", "_blind2", "_blind3")  # canal_capital_cases{suffix}.csv, never a glob
+KEYS = ("top1_accuracy", "wrong_answer_rate", "abstain_rate_out_of_scope")
+NEAR = 0.95  # cases whose e5 vectors are this close stay in the same fold
+
+
+def set_path(suffix: str) -> Path:
+    return DEMO_KB.with_name(f"canal_capital_cases{suffix}.csv")
+
+
+class Bench:
+    """Every case of every set with its features per engine, computed once."""
+
+    def __init__(self) -> None:
+        items = [i for i in read_file(DEMO_KB) if i.active]
+        self.index = Index(items, embedding_cache(Settings()))
+        known = {i.id for i in items}
+        self.cases: list[cal.Case] = []
+        self.origin: list[str] = []
+        for suffix in SETS:
+            loaded = cal.read_cases(set_path(suffix), known)
+            self.cases += loaded
+            self.origin += [suffix or "eval"] * len(loaded)
+        self.other = [other_entity(c.question) for c in self.cases]
+        self.scored: dict[EngineKind, list[Scored]] = {
+            k: [self.index.features(c.question, k) for c in self.cases] for k in ENGINES
+        }
+
+    def fit(self, rows: Sequence[int]) -> dict[EngineKind, cal.EngineParams]:
+        considered = [i for i in rows if not self.other[i]]
+        cases = [self.cases[i] for i in rows]
+        return {
+            k: cal.fit_params(
+                self.index.ids,
+                [self.scored[k][i] for i in considered],
+                [self.cases[i] for i in considered],
+                0.03,
+                cases,
+            )
+            for k in ENGINES
+        }
+
+    def score(self, params: dict[EngineKind, cal.EngineParams], rows: Sequence[int]) -> dict:
+        cases = [self.cases[i] for i in rows]
+        out = {}
+        for k in ENGINES:
+            settled = [settle(self.scored[k][i], params[k], self.other[i]) for i in rows]
+            r = cal.tally(self.index.ids, cases, settled)
+            out[k] = {key: r[key] for key in (*KEYS, "choices_rate")}
+        return out
+
+    def groups(self) -> list[list[int]]:
+        """Cases in connected groups of near-identical wording (e5 cosine >= ``NEAR``)."""
+        vectors = np.array([embed_query(c.question) for c in self.cases])
+        close = (vectors @ vectors.T) >= NEAR
+        parent = list(range(len(self.cases)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i, j in zip(*np.nonzero(np.triu(close, 1)), strict=True):
+            parent[root(int(i))] = root(int(j))
+        found: dict[int, list[int]] = {}
+        for i in range(len(self.cases)):
+            found.setdefault(root(i), []).append(i)
+        return list(found.values())
+
+
+def mean(rows: Sequence[dict], kind: str) -> dict[str, float]:
+    return {k: round(float(np.mean([r[kind][k] for r in rows])), 3) for k in KEYS}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=4)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    bench = Bench()
+    n = len(bench.cases)
+    loso = {}
+    for name in dict.fromkeys(bench.origin):
+        held = [i for i in range(n) if bench.origin[i] == name]
+        fitted = [i for i in range(n) if bench.origin[i] != name]
+        loso[name] = bench.score(bench.fit(fitted), held)
+        print(json.dumps({"held_out_set": name, **loso[name]}), flush=True)
+    groups = bench.groups()
+    folds_out = []
+    for repeat in range(args.repeats):
+        shuffled = list(groups)
+        random.Random(repeat).shuffle(shuffled)
+        shuffled.sort(key=lambda g: all(bench.cases[i].expected for i in g))  # spread OOS
+        fold_of = {i: pos % args.folds for pos, g in enumerate(shuffled) for i in g}
+        for fold in range(args.folds):
+            held = [i for i in range(n) if fold_of[i] == fold]
+            fitted = [i for i in range(n) if fold_of[i] != fold]
+            folds_out.append(bench.score(bench.fit(fitted), held))
+    report = {
+        "cases": n,
+        "out_of_scope": sum(1 for c in bench.cases if not c.expected),
+        "groups": len(groups),
+        "leave_one_set_out": loso,
+        "leave_one_set_out_mean": {k: mean(list(loso.values()), k) for k in ENGINES},
+        "crossval": f"{args.folds}-fold grouped x {args.repeats}",
+        "crossval_mean": {k: mean(folds_out, k) for k in ENGINES},
+        "load_average": os.getloadavg(),
+    }
+    print(json.dumps({k: v for k, v in report.items() if k != "leave_one_set_out"}, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps({**report, "folds": folds_out}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
