@@ -5,44 +5,81 @@ from __future__ import annotations
 import numpy as np
 
 from ventanilla.assistant.calibration import (
-    SAFETY,
     Case,
+    allowed,
+    binom_cdf,
     fit_weights,
+    held_out_confidences,
     params_from,
     pick_thresholds,
     split,
 )
-from ventanilla.assistant.engine import DEFAULT_WEIGHTS, ENGINES, FEATURES, EngineParams
+from ventanilla.assistant.engine import (
+    DEFAULT_WEIGHTS,
+    ENGINES,
+    FEATURES,
+    EngineParams,
+    Scored,
+    confidence,
+    settle,
+)
 
 
-def test_answer_threshold_keeps_wrong_answers_under_the_target() -> None:
+def test_allowed_is_the_clopper_pearson_bound() -> None:
+    # k events of n are allowed when P(Binomial(n, rate) <= k) <= 1 - level
+    for n, rate in ((430, 0.03), (209, 0.03), (100, 0.1)):
+        k = allowed(n, rate, 0.9)
+        assert binom_cdf(k, n, rate) <= 0.1 < binom_cdf(k + 1, n, rate)
+    assert allowed(430, 0.03, 0.9) == 7  # 1.6 % of the cases: stricter than the target itself
+    assert allowed(50, 0.03, 0.9) == -1  # too few cases to vouch for even one wrong answer
+    assert allowed(430, 0.03, 0.95) <= allowed(430, 0.03, 0.9) <= allowed(430, 0.03, 0.8)
+    assert allowed(105, 0.03) / 105 < allowed(430, 0.03) / 430  # more cases, looser allowance
+    assert abs(binom_cdf(2, 10, 0.5) - 56 / 1024) < 1e-12
+
+
+def test_answer_threshold_keeps_wrong_answers_within_the_allowance() -> None:
     rng = np.random.default_rng(1)
     n = 400
     correct = rng.random(n) < 0.7
     conf = np.where(correct, rng.uniform(0.4, 1.0, n), rng.uniform(0.0, 0.8, n))
     oos = ~correct & (rng.random(n) < 0.5)
-    for target in (0.01, 0.03, 0.1):
-        answer, choices = pick_thresholds(conf, correct, oos, target)
+    for max_wrong in (0, 4, 12, 40):
+        answer, choices = pick_thresholds(conf, correct, oos, max_wrong, 10)
         answered = conf >= answer
-        assert (answered & ~correct).sum() / n <= target * SAFETY
+        assert (answered & ~correct).sum() <= max_wrong
         assert choices <= answer
-        # answering as much as possible: one step lower would break the target (with its safety)
+        # out-of-scope cases leak only as wrong answers when the answer threshold is lower
+        assert (conf[oos] >= choices).sum() <= 10 or choices == answer
+        # answering as much as possible: one step lower would break the allowance
         lower = conf[conf < answer]
         if len(lower):
-            step = conf >= lower.max()
-            assert (step & ~correct).sum() / n > target * SAFETY or step.sum() == answered.sum()
-    loose, _ = pick_thresholds(conf, correct, oos, 0.1)
-    strict, _ = pick_thresholds(conf, correct, oos, 0.01)
-    assert strict >= loose
+            assert ((conf >= lower.max()) & ~correct).sum() > max_wrong
+    assert (
+        pick_thresholds(conf, correct, oos, 0, 10)[0]
+        >= pick_thresholds(conf, correct, oos, 40, 10)[0]
+    )
 
 
 def test_choices_keep_out_of_scope_messages_going_to_a_person() -> None:
     conf = np.array([0.95, 0.9, 0.6, 0.55, 0.5, 0.3, 0.2, 0.1])
     correct = np.array([True, True, False, False, False, False, False, False])
     oos = np.array([False, False, False, True, False, True, True, True])
-    answer, choices = pick_thresholds(conf, correct, oos, 0.0)
+    answer, choices = pick_thresholds(conf, correct, oos, 0, 0)
     assert answer == (0.9 + 0.6) / 2
     assert choices > 0.55  # no out-of-scope case would be offered choices
+    assert pick_thresholds(conf, correct, oos, 0, 1)[1] <= 0.3 + 1e-5  # one may leak
+    assert pick_thresholds(conf, correct, oos, 0, -1)[1] > 0.55  # too few to allow any
+
+
+def test_thresholds_are_read_on_held_out_confidences() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(200, 2))
+    y = (x[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(float)
+    held = held_out_confidences(x, y)
+    fitted = np.array([confidence(list(f), fit_weights(x, y)) for f in x])
+    assert held.shape == (200,) and ((held > 0) & (held < 1)).all()
+    assert not np.allclose(held, fitted)  # each case scored by weights fitted without it
+    assert np.corrcoef(held, fitted)[0, 1] > 0.95  # ... which are close to the full fit
 
 
 def test_logistic_weights_separate_the_classes() -> None:
@@ -72,11 +109,11 @@ def test_torn_cases_are_left_out_of_the_answer_threshold() -> None:
     conf = np.array([0.95, 0.9, 0.85, 0.8, 0.3])
     correct = np.array([True, False, True, True, False])
     oos = np.array([False, False, False, False, True])
-    # the wrong case at 0.9 stops the threshold above it (target 0) ...
-    assert pick_thresholds(conf, correct, oos, 0.0)[0] == (0.95 + 0.9) / 2
+    # the wrong case at 0.9 stops the threshold above it (no wrong answer allowed) ...
+    assert pick_thresholds(conf, correct, oos, 0, 0)[0] == (0.95 + 0.9) / 2
     # ... unless it is torn between two entries: then it is offered choices, never answered
     answerable = np.array([True, False, True, True, True])
-    assert pick_thresholds(conf, correct, oos, 0.0, answerable=answerable)[0] == (0.8 + 0.3) / 2
+    assert pick_thresholds(conf, correct, oos, 0, 0, answerable=answerable)[0] == (0.8 + 0.3) / 2
 
 
 def test_margin_is_stored_and_read_back() -> None:
@@ -85,3 +122,15 @@ def test_margin_is_stored_and_read_back() -> None:
     assert params_from(data, "hybrid").margin == 0.02
     del data["engines"]["hybrid"]["margin"]  # a calibration made before margins existed
     assert params_from(data, "hybrid").margin == 0.0
+
+
+def test_settle_decides_on_features_without_changing_them() -> None:
+    params = EngineParams([0.0, 10.0], answer=0.9, choices=0.5)
+    scored = Scored([0, 1], [1.0], margin=0.2)
+    assert settle(scored, params).decision == "answer"
+    assert settle(scored, params, other=True).decision == "handover"  # another entity's matter
+    assert settle(Scored([0, 1], [0.05], margin=0.2), params).decision == "choices"
+    assert settle(Scored([0, 1], [-1.0]), params).decision == "handover"
+    torn = EngineParams([0.0, 10.0], answer=0.9, choices=0.5, margin=0.3)
+    assert settle(scored, torn).decision == "choices"
+    assert scored.decision == "handover" and scored.confidence == 0.0  # the input is untouched

@@ -32,6 +32,14 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _fitted_on(calibration: dict[str, Any]) -> set[str]:
+    """Hashes of the case files a stored calibration was fitted on (one or several)."""
+    hashes = set((calibration.get("cases_files") or {}).values())
+    if calibration.get("cases_sha256"):
+        hashes.add(calibration["cases_sha256"])
+    return hashes
+
+
 def _fail(exc: KbFileError) -> typer.Exit:
     typer.echo(f"Error: {exc.describe()}", err=True)
     return typer.Exit(2)
@@ -112,7 +120,9 @@ def export(file: Annotated[Path, typer.Argument(help="Archivo .yaml o .csv a esc
 @kb_app.command()
 def calibrate(
     kb: Annotated[Path, typer.Option(help="Base de conocimiento (.yaml o .csv)")],
-    cases: Annotated[Path, typer.Option(help="CSV question,expected")],
+    cases: Annotated[
+        list[Path], typer.Option(help="CSV question,expected (puede repetirse: se unen)")
+    ],
     target: Annotated[float, typer.Option(help="Máximo de respuestas automáticas erradas")] = 0.03,
 ) -> None:
     """Elige los umbrales (y pesos) que respetan el objetivo de error y los guarda con la base."""
@@ -120,18 +130,19 @@ def calibrate(
 
     try:
         index, items = _index(kb)
-        data = cal.read_cases(cases, {i.id for i in items})
+        known = {i.id for i in items}
+        data = [case for path in cases for case in cal.read_cases(path, known)]
     except KbFileError as exc:
         raise _fail(exc) from None
     result = cal.calibrate(index, data, target)
     result["kb_sha256"] = _sha(kb)
-    result["cases_sha256"] = _sha(cases)
+    result["cases_files"] = {p.name: _sha(p) for p in cases}
     calibration_path(kb).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     hybrid = result["engines"]["hybrid"]
     typer.echo(
-        f"Calibrada con {len(data)} casos (objetivo {target:.0%}): responder desde "
-        f"{hybrid['answer']:.3f}, ofrecer opciones desde {hybrid['choices']:.3f}. "
-        f"Guardada en {calibration_path(kb)}."
+        f"Calibrada con {len(data)} casos de {len(cases)} archivo(s) (objetivo {target:.0%}): "
+        f"responder desde {hybrid['answer']:.3f}, ofrecer opciones desde "
+        f"{hybrid['choices']:.3f}. Guardada en {calibration_path(kb)}."
     )
 
 
@@ -166,7 +177,7 @@ def eval_(
         scored, calibration = data, read_calibration(kb)
         source = "stored" if calibration else "defaults"
         info = {"calibrated_on": source}
-        if calibration and calibration.get("cases_sha256") == _sha(cases):
+        if calibration and _sha(cases) in _fitted_on(calibration):
             info["warning"] = "the stored calibration was fitted on these same cases"
     results = {k: cal.evaluate(index, scored, cal.params_from(calibration, k), k) for k in ENGINES}
     out = {**results[engine], **info, "entries": len(items), "engines": results}
