@@ -21,8 +21,19 @@ gives the Python heap per socket. tracemalloc inflates RSS, so that run only rep
 ``--env _RJEM_MALLOC_CONF=dirty_decay_ms:0`` (Granian's allocator is a static jemalloc that reads
 ``_RJEM_MALLOC_CONF``).
 
+``--ksm`` turns on the kernel's merging of identical pages for the run (root; the host's
+``/sys/kernel/mm/ksm`` values are put back at the end): ``run`` = 1, ``use_zero_pages`` = 1 and
+``pages_to_scan`` as given, and opts this script in (``prctl(PR_SET_MEMORY_MERGE)``, Linux 6.7+),
+so that every server it starts inherits the opt-in. Pages of zeros are then mapped to the
+kernel's zero page: they still read as zeros (the zero-page column) but leave RSS; the
+``ksm-zero`` column counts them. Give it a long ``--settle`` (60 s+). Finding (2026-11-29):
+it folds Granian's 128 KiB read buffer of a socket that receives nothing, but the next frame
+the socket receives rewrites the whole buffer and brings the 128 KiB back, so with Ventanilla's
+heartbeat (the client answers every 25 s) idle sockets do not stay merged (bench/README.md).
+
     .venv/bin/python bench/mem_socket.py                        # bare, relay: 2000 sockets
     .venv/bin/python bench/mem_socket.py --targets bare,relay,ventanilla --python-heap
+    .venv/bin/python bench/mem_socket.py --targets bare,ventanilla --ksm --settle 90
 """
 
 from __future__ import annotations
@@ -138,7 +149,53 @@ def scan(pid: int) -> dict[str, int]:
                     zero += 1
                 else:
                     data += 1
-    return {"zero_kib": zero * PAGE // 1024, "data_kib": data * PAGE // 1024}
+    return {
+        "zero_kib": zero * PAGE // 1024,
+        "data_kib": data * PAGE // 1024,
+        "ksm_zero_kib": ksm_zero_pages(pid) * PAGE // 1024,
+    }
+
+
+def ksm_zero_pages(pid: int) -> int:
+    """Pages of pid that KSM mapped to the kernel's zero page (0 without KSM)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/ksm_stat").read_text().splitlines():
+            if line.startswith("ksm_zero_pages"):
+                return int(line.split()[1])
+    return 0
+
+
+KSM = Path("/sys/kernel/mm/ksm")
+
+
+@contextlib.contextmanager
+def host_ksm(pages_to_scan: int) -> Any:
+    """KSM on (zero pages to the kernel's zero page) for the run; the host's values put back."""
+    import ctypes
+
+    names = ("run", "use_zero_pages", "pages_to_scan")
+    saved = {n: (KSM / n).read_text().strip() for n in names}
+    wanted = {"use_zero_pages": "1", "pages_to_scan": str(pages_to_scan), "run": "1"}
+    try:
+        for name, value in wanted.items():
+            (KSM / name).write_text(value)
+        if ctypes.CDLL(None).prctl(67, 1, 0, 0, 0) != 0:  # PR_SET_MEMORY_MERGE
+            raise RuntimeError("prctl(PR_SET_MEMORY_MERGE) failed: Linux 6.7+ is needed")
+        yield
+    finally:
+        for name in ("run", "use_zero_pages", "pages_to_scan"):
+            (KSM / name).write_text(saved[name])
+
+
+def ksmd_cpu_seconds() -> float:
+    """CPU time used so far by the kernel's ksmd thread (0 if none)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)
+            if fields[0].endswith("(ksmd"):
+                parts = fields[1].split()
+                return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def python_heap_kib(workdir: Path, pid: int, timeout: float = 20.0) -> float | None:
@@ -314,7 +371,7 @@ def run_ventanilla(args: argparse.Namespace, heap: bool) -> dict[str, Any]:
 def per_socket(r: dict[str, Any]) -> dict[str, float]:
     n = max(1, r["sockets"])
     out = {"rss": (r["rss_idle_kib"] - r["rss_before_kib"]) / n}
-    for key in ("zero_kib", "data_kib"):
+    for key in ("zero_kib", "data_kib", "ksm_zero_kib"):
         out[key] = (r["idle"][key] - r["before"][key]) / n
     return out
 
@@ -338,7 +395,7 @@ async def main_async(args: argparse.Namespace) -> None:
     heaps = {r["target"]: r for r in results if "python_heap_kib" in r}
     rows.append(
         "target       socks  RSS KiB/sock  zero-page KiB/sock  data-page KiB/sock"
-        "  python-heap KiB/sock  load avg"
+        "  ksm-zero KiB/sock  python-heap KiB/sock  load avg"
     )
     for r in results:
         if "python_heap_kib" in r:
@@ -352,7 +409,7 @@ async def main_async(args: argparse.Namespace) -> None:
         )
         rows.append(
             f"{r['target']:<11} {r['sockets']:>6} {p['rss']:>13.1f} {p['zero_kib']:>19.1f} "
-            f"{p['data_kib']:>19.1f} {heap:>21}  {r['load_average']}"
+            f"{p['data_kib']:>19.1f} {p['ksm_zero_kib']:>18.1f} {heap:>21}  {r['load_average']}"
         )
     if args.json:
         print(json.dumps(results, indent=1))
@@ -387,12 +444,24 @@ def main() -> None:
     p.add_argument("--python-heap", action="store_true", help="also a tracemalloc run per target")
     p.add_argument("--env", action="append", default=[], help="K=V for the server (repeatable)")
     p.add_argument("--json", action="store_true", help="raw results as JSON")
+    p.add_argument("--ksm", action="store_true", help="kernel page merging on for the run (root)")
+    p.add_argument("--ksm-pages-to-scan", type=int, default=1000, help="ksmd pages per 20 ms")
     p.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_bare:
         serve_bare(args.serve_bare)
         return
-    asyncio.run(main_async(args))
+    if not args.ksm:
+        asyncio.run(main_async(args))
+        return
+    with host_ksm(args.ksm_pages_to_scan):
+        cpu0, t0 = ksmd_cpu_seconds(), time.monotonic()
+        asyncio.run(main_async(args))
+        cpu, wall = ksmd_cpu_seconds() - cpu0, time.monotonic() - t0
+    print(
+        f"KSM on (pages_to_scan {args.ksm_pages_to_scan} per 20 ms, settle {args.settle:.0f} s):"
+        f" ksmd used {cpu:.1f} s of CPU in {wall:.0f} s ({100 * cpu / wall:.1f} % of a core)"
+    )
 
 
 if __name__ == "__main__":
