@@ -84,8 +84,7 @@ async def test_findings_have_evidence(db: Database) -> None:
     assert "long_waits" not in kinds  # no weekday-hour has three queued conversations
 
 
-async def test_long_waits_suggest_more_agents(db: Database) -> None:
-
+async def _six_waits_on_monday_at_ten(db: Database, channel: str) -> dict[str, int]:
     from tests.reports.dataset import users, write
 
     u = await users(db)
@@ -104,12 +103,20 @@ async def test_long_waits_suggest_more_agents(db: Database) -> None:
             queued=0,
             agent=u["a1"],
             email=f"p{i}@example.com",
+            channel=channel,
         )
+    return u
+
+
+async def test_long_waits_suggest_more_agents(db: Database) -> None:
+    await _six_waits_on_monday_at_ten(db, "chat")
     week = Period(start=date(2026, 10, 5), end=date(2026, 10, 11))
     async with db.unit() as uow:
         board = await service.dashboard(uow.session, week, "day", "es", supervisor=True)
     waits = [f for f in board["findings"] if f["kind"] == "long_waits"]
     assert len(waits) == 1
+    assert waits[0]["title"] == "Esperas largas los lunes a las 10:00"
+    assert waits[0]["detail"].startswith("Espera promedio 5 min 0 s;")
     ev = waits[0]["evidence"][0]
     assert (ev["weekday"], ev["hour"], ev["queued"]) == (0, 10, 6)
     assert ev["wait_avg"] == 300 and ev["missed_share"] == 1.0
@@ -118,6 +125,20 @@ async def test_long_waits_suggest_more_agents(db: Database) -> None:
     assert ev["agents_now"] == 1.0
     assert ev["agents_more"] == ev["agents_needed"] - 1
     assert ev["handling_avg"] == 1200  # joined at 300 s, closed at 1500 s
+
+
+async def test_messages_left_offline_do_not_ask_for_more_agents(db: Database) -> None:
+    """Left while nobody attends, they wait for the morning by design (their own target)."""
+    await _six_waits_on_monday_at_ten(db, "offline")
+    week = Period(start=date(2026, 10, 5), end=date(2026, 10, 11))
+    async with db.unit() as uow:
+        board = await service.dashboard(uow.session, week, "day", "es", supervisor=True)
+        only_offline = week.model_copy(update={"channel": "offline"})
+        offline = await service.dashboard(uow.session, only_offline, "day", "es", supervisor=True)
+    assert not [f for f in board["findings"] if f["kind"] == "long_waits"]
+    assert sum(c["queued"] for c in board["heatmap"]) == 6  # still in the heatmap
+    # asked for explicitly, the offline channel's own waits are there to see
+    assert [f["kind"] for f in offline["findings"]].count("long_waits") == 1
 
 
 async def test_changing_targets_and_rebuilding(db: Database) -> None:

@@ -19,6 +19,7 @@ from ventanilla.reports.cube import Cube
 from ventanilla.reports.queries import F, facts_where
 from ventanilla.reports.schemas import Finding, Period, Targets
 from ventanilla.reports.score import servers_needed
+from ventanilla.reports.units import duration
 
 MIN_QUEUED_IN_SLOT = 3
 TOP = 5
@@ -51,7 +52,9 @@ async def _agents_per_slot(session: AsyncSession, p: Period) -> dict[tuple[int, 
 async def long_waits(
     session: AsyncSession, p: Period, t: Targets, lang: str, load: float
 ) -> list[Finding]:
-    cells = await queries.heatmap(session, p)
+    # Messages left while nobody attends (channel "offline") wait for the next working morning by
+    # design and have their own target: the staffing advice is about the chat's own hours.
+    cells = await queries.heatmap(session, p, channel=p.channel or "chat")
     occ = occurrences(p)
     staffed = await _agents_per_slot(session, p)
     total_handle = sum(c["handling_sum"] for c in cells)
@@ -90,7 +93,7 @@ async def long_waits(
     out.sort(key=lambda x: (-x[0], -(x[1]["wait_avg"] or 0)))
     findings = []
     for _, ev in out[:TOP]:
-        day = translate(lang, f"weekday.{ev['weekday']}")
+        day = translate(lang, f"weekday.plural.{ev['weekday']}")
         findings.append(
             Finding(
                 kind="long_waits",
@@ -99,7 +102,7 @@ async def long_waits(
                 detail=translate(
                     lang,
                     "reports.finding.long_waits_detail",
-                    wait=ev["wait_avg"] if ev["wait_avg"] is not None else "-",
+                    wait=duration(ev["wait_avg"], lang),
                     missed=round(100 * ev["missed_share"]),
                     now=ev["agents_now"],
                     needed=ev["agents_needed"],

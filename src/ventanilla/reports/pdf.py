@@ -11,6 +11,7 @@ from fpdf import FPDF
 from ventanilla.conversations.frames import request_type_label
 from ventanilla.core.i18n import translate
 from ventanilla.reports.charts import heat_color, nice_max
+from ventanilla.reports.units import duration
 
 BLUE = (31, 78, 140)
 GREY = (90, 90, 90)
@@ -28,17 +29,6 @@ def _latin(text: str) -> str:
 
 def _pct(v: float | None) -> str:
     return "-" if v is None else f"{round(100 * v)} %"
-
-
-def _dur(v: float | None, lang: str) -> str:
-    if v is None:
-        return "-"
-    s = round(v)
-    if s >= 3600:
-        return translate(lang, "reports.dur.hours", h=s // 3600, m=(s % 3600) // 60)
-    if s >= 60:
-        return translate(lang, "reports.dur.minutes", m=s // 60, s=s % 60)
-    return translate(lang, "reports.dur.seconds", s=s)
 
 
 class Report(FPDF):
@@ -218,9 +208,9 @@ def monthly_pdf(board: dict[str, Any], entity: str, month: date, lang: str) -> b
             (str(f["conversations"]), translate(lang, "reports.metric.conversations")),
             (str(f["assistant_only"]), translate(lang, "reports.metric.assistant_only")),
             ("-" if score is None else f"{score:g}", translate(lang, "reports.score")),
-            (_dur(f["wait_avg"], lang), translate(lang, "reports.metric.wait_avg")),
+            (duration(f["wait_avg"], lang), translate(lang, "reports.metric.wait_avg")),
             (
-                _dur(f["first_response_avg"], lang),
+                duration(f["first_response_avg"], lang),
                 translate(lang, "reports.metric.first_response_avg"),
             ),
             (_pct(f["missed_share"]), translate(lang, "reports.metric.missed_share")),

@@ -59,8 +59,14 @@ def _ratings_join(p: Period, *cols: Any) -> Select[Any]:
     )
 
 
-async def heatmap(session: AsyncSession, p: Period) -> list[dict[str, Any]]:
-    """Per local weekday and hour: conversations, queued, missed, waits (sum and count)."""
+async def heatmap(
+    session: AsyncSession, p: Period, *, channel: str | None = None
+) -> list[dict[str, Any]]:
+    """Per local weekday and hour: conversations, queued, missed, waits (sum and count);
+    ``channel`` narrows to one channel when the period has none."""
+    where = (
+        facts_where(p) if channel is None or p.channel else facts_where(p) & (F.channel == channel)
+    )
     rows = await session.execute(
         select(
             F.weekday,
@@ -73,7 +79,7 @@ async def heatmap(session: AsyncSession, p: Period) -> list[dict[str, Any]]:
             func.coalesce(func.sum(F.handling_seconds), 0),
             func.count(F.handling_seconds),
         )
-        .where(facts_where(p))
+        .where(where)
         .group_by(F.weekday, F.hour)
     )
     keys = "weekday hour conversations queued missed wait_sum wait_n handling_sum handling_n"
