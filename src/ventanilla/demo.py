@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ventanilla.agents import repository as users
 from ventanilla.agents import service as agents
@@ -14,6 +15,7 @@ from ventanilla.canned import repository as canned_repo
 from ventanilla.canned import service as canned
 from ventanilla.canned.schemas import CannedIn
 from ventanilla.core.db import Database, UnitOfWork
+from ventanilla.demo_history import seed_history
 from ventanilla.entity import repository as entity_repo
 from ventanilla.entity.service import EntityService
 from ventanilla.kb import repository as kb_repo
@@ -82,7 +84,7 @@ async def seed(
 ) -> None:
     """Entity, accounts and canned responses; and (``knowledge_base``) the demo knowledge base
     with its calibration, so the assistant answers frequent questions; and (``examples``) a few
-    rated example conversations."""
+    rated example conversations today and the last 30 days of activity (``demo_history``)."""
     async with db.unit() as uow:
         if await entity_repo.load(uow.session) is None:
             await EntityService().update(
@@ -127,7 +129,15 @@ async def seed(
             await load_demo_kb(uow)
     if examples:
         async with db.unit() as uow:
-            await seed_ratings(uow, DEMO_AGENT["email"], await EntityService().get(uow))
+            entity = await EntityService().get(uow)
+            await seed_ratings(uow, DEMO_AGENT["email"], entity)
+        await seed_history(
+            db,
+            knowledge_base=str(DEMO_KB),
+            agent_email=DEMO_AGENT["email"],
+            consent_version=entity.privacy_notice_version,
+            tz=ZoneInfo(entity.office_hours.timezone),
+        )
 
 
 async def load_demo_kb(uow: UnitOfWork) -> None:

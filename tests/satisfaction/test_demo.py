@@ -1,6 +1,10 @@
-"""The demo shows some ratings, once, through the real services."""
+"""The demo shows some ratings, once, through the real services (today's; the past weeks are
+tests/test_demo_history.py's)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,10 +19,18 @@ from ventanilla.satisfaction.models import Rating
 async def test_demo_examples_are_rated_closed_conversations_added_once(db: Database) -> None:
     await seed(db, "http://127.0.0.1:1", knowledge_base=False, examples=True)
     await seed(db, "http://127.0.0.1:1", knowledge_base=False, examples=True)
+    today = datetime.now(ZoneInfo("America/Bogota")).replace(hour=0, minute=0, second=0)
+    since = today.astimezone(UTC)
     async with db.unit() as uow:
-        ratings = list(await uow.session.scalars(select(Rating)))
+        convs = list(
+            await uow.session.scalars(select(Conversation).where(Conversation.created_at >= since))
+        )
+        ratings = list(
+            await uow.session.scalars(
+                select(Rating).where(Rating.conversation_id.in_([c.id for c in convs]))
+            )
+        )
         agent = await uow.session.scalar(select(User).where(User.email == DEMO_AGENT["email"]))
-        convs = list(await uow.session.scalars(select(Conversation)))
     assert agent is not None
     assert sorted(r.score for r in ratings) == sorted(e[3] for e in EXAMPLES)
     assert {r.agent_id for r in ratings} == {agent.id}
