@@ -109,6 +109,24 @@ async def test_person_button_and_thanks(server: LiveServer) -> None:
     await agent.close()
 
 
+async def test_a_vague_message_is_asked_what_it_is_about(server: LiveServer) -> None:
+    """ "tengo un problema" used to get the no-signal answer with confidence 0.93."""
+    citizen, agent = await _setup(server)
+    await citizen.start()
+    await citizen.connect()
+    await citizen.say("buenas tardes, tengo un problema")
+    reply = await _bot(citizen)
+    assert reply["data"]["small_talk"] == "vague"
+    assert "entry_id" not in reply["data"] and "Cuénteme" in reply["body"]
+    await citizen.say("no me llega la señal del canal en mi televisor")
+    answer = await _bot(citizen)
+    assert answer["data"]["automatic"] is True and answer["data"]["entry_id"]
+    detail = await agent.http.get(f"/api/agent/conversations/{citizen.conversation_id}")
+    assert detail.json()["conversation"]["status"] == "assistant"  # still with the assistant
+    await citizen.close()
+    await agent.close()
+
+
 async def test_out_of_scope_goes_to_a_person_and_is_collected(server: LiveServer) -> None:
     citizen, agent = await _setup(server)
     await create_user(server.settings.database_url, "sup@entidad.gov.co", role="supervisor")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ventanilla.assistant.detect import other_entity, small_talk, strip_greeting, wants_person
+from ventanilla.assistant.detect import (
+    other_entity,
+    small_talk,
+    strip_greeting,
+    vague,
+    wants_person,
+)
 from ventanilla.assistant.normalize import Speller, content_words, fold, osa_distance, stem_all
 
 
@@ -86,6 +92,36 @@ def test_small_talk() -> None:
     assert small_talk("muchas gracias, muy amable") == "thanks"
     assert small_talk("chao, feliz tarde") == "goodbye"
     assert small_talk("hola, a que hora dan el noticiero") is None
+    assert small_talk("Buenas, tengo un problema") == "vague"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tengo un problema",
+        "me colabora con una información porfa",
+        "ES URGENTE!!!",
+        "necesito ayuda con algo",
+        "buenas tardes, una consulta",
+        "quisiera hacer una pregunta",
+    ],
+)
+def test_messages_that_do_not_say_what_they_are_about(text: str) -> None:
+    assert vague(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quiero hacer una solicitud",  # filing a request: the PQRSD entry answers it
+        "en que va mi tramite",
+        "tengo un problema con la señal",
+        "una duda sobre la programación",
+        "de quien es el canal",
+    ],
+)
+def test_messages_that_name_their_subject_are_not_vague(text: str) -> None:
+    assert not vague(text)
     assert strip_greeting("Hola buenas, ¿a qué hora dan el noticiero?") == (
         "a que hora dan el noticiero"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ventanilla.assistant.normalize import fold
+from ventanilla.assistant.normalize import content_words, fold
 
 _HUMAN = re.compile(
     r"\b(asesor|asesora|asesores|humano|humana|operador|operadora|agente|funcionari[oa]"
@@ -36,8 +36,30 @@ def wants_person(text: str) -> bool:
     return bool(_HUMAN.search(fold(text)))
 
 
+# Words that say a citizen wants something without saying what ("tengo un problema", "me
+# colabora con una información", "es urgente"). A message made only of these (and stopwords)
+# asks for nothing the base could answer: searching it gave confident wrong answers
+# ("tengo un problema" -> the no-signal entry), so the assistant asks what it is about instead.
+# Words that name a procedure ("solicitud", "queja", "trámite") are not here: they are questions.
+_VAGUE_WORDS = (
+    "problema problemas pregunta preguntas preguntar duda dudas consulta consultar consultica"
+    " ayuda ayudar ayudame ayudeme ayudarme colabora colabore colaborar colaboracion colaboreme"
+    " inquietud inquietudes informacion info urgente urgencia algo favor necesito necesitaba"
+    " quiero quisiera tengo tener hacer saber sobre tema asunto cosa cosita caso porfa porfis"
+    " xfa porfavor alguien pueden puede podria podrian hay aqui aca usted ustedes senor senora"
+    " hola buenas buenos dias tardes noches"
+)
+_VAGUE = frozenset(_VAGUE_WORDS.split())
+
+
+def vague(text: str) -> bool:
+    """A message that asks for help without saying about what (see ``_VAGUE``)."""
+    return bool(fold(text)) and all(w in _VAGUE for w in content_words(text))
+
+
 def small_talk(text: str) -> str | None:
-    """'greeting', 'thanks' or 'goodbye' when the whole message is just that, else None."""
+    """'greeting', 'thanks' or 'goodbye' when the whole message is just that; 'vague' when it
+    asks for help without saying about what; else None."""
     folded = fold(text)
     if not folded:
         return None
@@ -47,6 +69,8 @@ def small_talk(text: str) -> str | None:
         return "thanks"
     if _ONLY_GREETING.match(folded):
         return "greeting"
+    if vague(text):
+        return "vague"
     return None
 
 
