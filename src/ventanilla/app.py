@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIWebSocketRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from ventanilla import __version__
 from ventanilla.agents.routes import router as agents_router
@@ -22,6 +24,7 @@ from ventanilla.cases.routes import router as cases_router
 from ventanilla.context import Context
 from ventanilla.conversations.routes import history_router
 from ventanilla.conversations.routes import router as conversations_router
+from ventanilla.conversations.socket_loop import Socket
 from ventanilla.conversations.sockets import announce_gone
 from ventanilla.conversations.sockets import router as sockets_router
 from ventanilla.conversations.widget_routes import router as widget_router
@@ -51,6 +54,39 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+SocketEndpoint = Callable[[WebSocket], Awaitable[None]]
+
+
+class Ventanilla(FastAPI):
+    """FastAPI, with the chat's websockets handed straight to their endpoints.
+
+    Through the middleware stack and the router, every open socket kept about 10 KiB of
+    coroutine frames and closures alive for its whole life (Starlette's error and exception
+    middlewares, ours, FastAPI's routing wrappers), and each frame paid for them. The HTTP-only
+    middlewares do nothing for websockets; what matters for them is kept here: the client
+    address behind a trusted proxy (``ProxyHeaders.apply``). The endpoints check the origin
+    and count themselves in the hub (``/metrics``). Other websocket paths go the usual way.
+    """
+
+    socket_endpoints: dict[str, SocketEndpoint]
+    socket_proxy: ProxyHeaders | None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            endpoint = self.socket_endpoints.get(path)
+            if endpoint is not None:
+                scope["app"] = self
+                if self.socket_proxy is not None:
+                    self.socket_proxy.apply(scope)
+                await endpoint(Socket(scope, receive, send))
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -84,7 +120,7 @@ def create_app(
                 await ctx.redis.aclose()
             await ctx.db.dispose()
 
-    app = FastAPI(
+    app = Ventanilla(
         title="Ventanilla",
         version=__version__,
         lifespan=lifespan,
@@ -122,6 +158,11 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestTimer, metrics=ctx.metrics)
     app.add_middleware(ProxyHeaders, trusted=settings.cluster.trusted_proxies)
+    app.socket_endpoints = {
+        r.path: r.endpoint for r in sockets_router.routes if isinstance(r, APIWebSocketRoute)
+    }
+    trusted = settings.cluster.trusted_proxies
+    app.socket_proxy = ProxyHeaders(app, trusted=trusted) if trusted else None
     return app
 
 

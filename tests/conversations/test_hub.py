@@ -130,17 +130,117 @@ async def test_hub_routes_by_channel_and_unsubscribes_when_empty() -> None:
     await hub.stop()
 
 
-async def test_an_idle_socket_holds_no_writer_task() -> None:
+async def test_an_idle_socket_holds_no_task() -> None:
     ws = FakeSocket()
     conn = Connection(ws, _db({}), max_queue=10)  # type: ignore[arg-type]
-    assert conn._writer is None
+    assert conn._filler is None and not conn._busy
     conn.send_json({"type": "pong"})
-    assert conn._writer is not None
+    assert conn._busy  # in flight
     await _drain(conn)
-    assert conn._writer is None and ws.sent == [{"type": "pong"}]
-    conn.send_json({"type": "pong"})  # a later frame starts a new writer
+    assert conn._filler is None and not conn._busy and ws.sent == [{"type": "pong"}]
+    conn.send_json({"type": "pong"})  # a later frame goes out the same way
     await _drain(conn)
     assert len(ws.sent) == 2
+    await conn.stop()
+
+
+class RawSocket:
+    """Like Granian's ASGI websocket: ``send`` starts at once and returns a future-like object
+    (here an asyncio future the test completes). One send at a time is allowed."""
+
+    application_state = WebSocketState.CONNECTED
+
+    def __init__(self, *, sync: bool = False) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.inflight: list[asyncio.Future[None]] = []
+        self.closed_with: int | None = None
+        self.sync = sync  # complete each send before returning it (a finished future)
+
+    def raw_send(self, message: dict[str, Any]) -> asyncio.Future[None]:
+        assert not [f for f in self.inflight if not f.done()], "two sends in flight"
+        self.sent.append(orjson.loads(message["text"]))
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.inflight.append(fut)
+        if self.sync:
+            fut.set_result(None)
+        return fut
+
+    def complete(self) -> None:
+        for fut in self.inflight:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def close(self, code: int) -> None:
+        self.closed_with = code
+
+
+async def test_raw_send_needs_no_task_and_keeps_order_under_bursts() -> None:
+    ws = RawSocket()
+    conn = Connection(ws, _db({}), max_queue=1000)  # type: ignore[arg-type]
+    conn.last_sent["c1"] = 0
+    tasks_before = len(asyncio.all_tasks())
+    for seq in range(1, 201):  # one burst; 2..200 wait behind the send in flight
+        conn.offer("c1", seq, _frame(seq))
+        if seq % 7 == 0:
+            conn.send_json({"type": "typing", "n": seq})
+    assert len(asyncio.all_tasks()) == tasks_before  # no sender task
+    assert len(ws.sent) == 1 and conn.queued > 1
+    for _ in range(400):
+        ws.complete()
+        await asyncio.sleep(0)
+    seqs = [f["seq"] for f in ws.sent if f["type"] == "event"]
+    assert seqs == list(range(1, 201))
+    assert sum(f["type"] == "typing" for f in ws.sent) == 200 // 7
+    assert not conn._busy and conn.queued == 0
+    await conn.stop()
+
+
+async def test_raw_send_completed_at_once_does_not_recurse() -> None:
+    ws = RawSocket(sync=True)
+    conn = Connection(ws, _db({}), max_queue=5000)  # type: ignore[arg-type]
+    conn.last_sent["c1"] = 0
+    for seq in range(1, 3001):
+        conn.offer("c1", seq, _frame(seq))
+    await _drain(conn)
+    assert [f["seq"] for f in ws.sent] == list(range(1, 3001))
+    await conn.stop()
+
+
+async def test_raw_send_slow_consumer_is_disconnected() -> None:
+    ws = RawSocket()  # sends never complete: the peer does not read
+    conn = Connection(ws, _db({}), max_queue=4)  # type: ignore[arg-type]
+    for i in range(20):
+        conn.send_json({"type": "typing", "n": i})
+    await asyncio.sleep(0.01)
+    assert conn.closed and ws.closed_with == CLOSE_SLOW
+    assert conn.queued <= 5 and len(ws.sent) == 1
+    await conn.stop()
+
+
+async def test_raw_send_failure_closes_the_connection() -> None:
+    ws = RawSocket()
+    conn = Connection(ws, _db({}), max_queue=10)  # type: ignore[arg-type]
+    conn.send_json({"type": "pong"})
+    conn.send_json({"type": "pong"})
+    ws.inflight[0].set_exception(ConnectionResetError())
+    await asyncio.sleep(0)
+    assert conn.closed and conn.queued == 0 and len(ws.sent) == 1
+    conn.send_json({"type": "pong"})  # ignored once closed
+    assert len(ws.sent) == 1
+    await conn.stop()
+
+
+async def test_catch_up_holds_live_frames_behind_it() -> None:
+    events = {s: _frame(s) for s in range(1, 8)}
+    ws = RawSocket(sync=True)
+    conn = Connection(ws, _db(events), max_queue=100)  # type: ignore[arg-type]
+    conn.follow("c1", 3)  # replays 4..7 from the database in a task
+    conn.offer("c1", 6, events[6])
+    events[8] = _frame(8)
+    conn.offer("c1", 8, events[8])
+    conn.send_json({"type": "pong"})
+    await _drain(conn)
+    assert [f.get("seq") for f in ws.sent] == [4, 5, 6, 7, 8, None]
     await conn.stop()
 
 

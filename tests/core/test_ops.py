@@ -133,3 +133,60 @@ def test_handler_labels_stay_bounded() -> None:
     assert len(metrics.requests) <= 41
     assert handler_group("/static/widget/widget.js") == "/static"
     assert handler_group("/") == "/"
+
+
+async def test_websockets_skip_the_middleware_but_keep_the_proxy_address(
+    settings: Settings,
+) -> None:
+    """app.py hands /ws/* straight to the endpoint, with the client address of the proxy
+    headers (rate limits use it), and leaves other websocket paths to the router."""
+    from starlette.websockets import WebSocket
+
+    from ventanilla.app import create_app
+    from ventanilla.conversations.socket_loop import Socket
+
+    app = create_app(
+        settings.model_copy(update={"cluster": ClusterSettings(trusted_proxies=["10.0.0.0/8"])})
+    )
+    seen: list[tuple[str, str, str, bool]] = []
+
+    async def probe(ws: WebSocket) -> None:
+        assert ws.client is not None
+        seen.append((ws.url.path, ws.client.host, ws.url.scheme, isinstance(ws, Socket)))
+
+    app.socket_endpoints = dict.fromkeys(app.socket_endpoints, probe)
+    assert set(app.socket_endpoints) == {"/ws/widget", "/ws/agent"}
+
+    def scope(path: str, client: str) -> dict[str, object]:
+        return {
+            "type": "websocket",
+            "path": path,
+            "root_path": "",
+            "scheme": "ws",
+            "query_string": b"",
+            "server": ("127.0.0.1", 8000),
+            "client": (client, 5000),
+            "headers": [
+                (b"host", b"x"),
+                (b"x-forwarded-for", b"203.0.113.9, 10.1.2.3"),
+                (b"x-forwarded-proto", b"https"),
+            ],
+            "subprotocols": [],
+        }
+
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app(scope("/ws/widget", "10.1.2.3"), receive, send)  # through the trusted proxy
+    await app(scope("/ws/agent", "198.51.100.7"), receive, send)  # not a proxy: as it is
+    assert seen == [
+        ("/ws/widget", "203.0.113.9", "wss", True),
+        ("/ws/agent", "198.51.100.7", "ws", True),
+    ]
+    await app(scope("/ws/nowhere", "10.1.2.3"), receive, send)  # the router: no such route
+    assert sent and sent[-1]["type"] == "websocket.close"

@@ -1,8 +1,8 @@
 """Sockets of this process, fed from the broker, in order and without gaps.
 
-Each open socket is a ``Connection`` with a bounded queue and one writer task. The hub hands
+Each open socket is a ``Connection`` with a bounded queue of outgoing frames. The hub hands
 it every broker payload of the channels it joined. Payloads carry the event's ``seq``; the
-writer sends an event only if it is the next one the socket has not sent, drops one it already
+connection sends an event only if it is the next one the socket has not sent, drops one it already
 sent, and, when a number is missing (a publish that arrived out of order or was lost, or the
 replay after a reconnect), reads what is missing from the database first. So the database is
 the source of truth and the broker only a doorbell.
@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
 import orjson
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketState
 
 from ventanilla.conversations.frames import AGENTS
@@ -37,14 +38,24 @@ PING = orjson.dumps({"type": "ping"}).decode()
 
 
 class Connection:
-    """One open socket: a bounded queue of outgoing frames and, only while frames are waiting, a
-    task that sends them. An idle socket holds no task, so it costs little memory."""
+    """One open socket: a bounded queue of outgoing frames, sent one at a time, in order.
+
+    No task per socket or per burst: a frame is handed to the server's ASGI ``send`` as soon as
+    nothing is ahead of it, and the next one goes out from the done-callback of the previous
+    send (Granian's ``send`` returns a future-like object that starts sending at once). Only the
+    catch-up from the database (on follow, resume, or a gap) runs in a short-lived task. Frames
+    offered while one is in flight wait in the queue; a full queue means a slow consumer, which
+    is disconnected. An idle socket holds no task and no future.
+    """
 
     __slots__ = (
+        "_advancing",
+        "_busy",
         "_catch_up",
+        "_filler",
         "_max",
         "_pending",
-        "_writer",
+        "_send",
         "channels",
         "closed",
         "expired",
@@ -61,7 +72,12 @@ class Connection:
         self._catch_up = catch_up
         self._max = max_queue
         self._pending: deque[tuple[str | None, int, str]] = deque()
-        self._writer: asyncio.Task[None] | None = None
+        self._busy = False  # a send or a catch-up is under way: new frames queue behind it
+        self._advancing = False  # in _advance (a send may complete synchronously)
+        self._filler: asyncio.Task[None] | None = None  # the catch-up task, while it runs
+        # The raw ASGI send when the socket came through app.py's websocket dispatch; otherwise
+        # (another caller, the tests' fakes) the WebSocket's own send_text.
+        self._send: Callable[[Message], Awaitable[None]] | None = getattr(ws, "raw_send", None)
         self.last_sent: dict[str, int] = {}  # conversation id -> highest seq sent
         self.channels: set[str] = set()
         self.closed = False
@@ -71,21 +87,24 @@ class Connection:
 
     @property
     def queued(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + self._busy
 
     def offer(self, conversation_id: str | None, seq: int, text: str) -> None:
-        """Queue a frame without waiting; a full queue means a slow consumer: disconnect."""
+        """Send a frame, or queue it behind those in flight; never waits. A full queue means a
+        slow consumer: disconnect (the client resumes later from its last ``seq``)."""
         if self.closed:
             return
-        if len(self._pending) >= self._max:
-            log.info("slow consumer disconnected")
-            self.closed = True
-            self._pending.clear()
-            asyncio.get_running_loop().create_task(self._close(CLOSE_SLOW))
+        if self._busy:
+            if len(self._pending) >= self._max:
+                log.info("slow consumer disconnected")
+                self.shut(CLOSE_SLOW)
+                self._pending.clear()
+                return
+            self._pending.append((conversation_id, seq, text))
             return
-        self._pending.append((conversation_id, seq, text))
-        if self._writer is None:
-            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        self._step(conversation_id, seq, text)
+        if not self._busy and self._pending:
+            self._advance()
 
     def send_json(self, frame: dict[str, Any]) -> None:
         self.offer(None, 0, orjson.dumps(frame).decode())
@@ -98,45 +117,95 @@ class Connection:
     def unfollow(self, conversation_id: str) -> None:
         self.last_sent.pop(conversation_id, None)
 
-    async def _write_loop(self) -> None:
+    def _step(self, conv_id: str | None, seq: int, text: str) -> None:
+        """Handle one frame with nothing ahead of it: send it, skip it, or start a catch-up."""
+        if conv_id is None or seq == 0:
+            self._start_send(text)
+            return
+        last = self.last_sent.get(conv_id)
+        if last is None or (0 < seq <= last):
+            return  # not followed any more, or already sent
+        if seq == last + 1:
+            self.last_sent[conv_id] = seq
+            self._start_send(text)
+            return
+        self._busy = True
+        self._filler = asyncio.get_running_loop().create_task(self._fill(conv_id, last))
+
+    def _advance(self) -> None:
+        """Take queued frames until one is in flight (or a catch-up runs) or none is left."""
+        if self._advancing:
+            return  # a send completed inside _step below: the loop goes on
+        self._advancing = True
         pending = self._pending
         try:
-            while pending:
-                conv_id, seq, text = pending.popleft()
-                if conv_id is None or seq == 0:
-                    await self._send(text)
-                    continue
-                last = self.last_sent.get(conv_id)
-                if last is None or (0 < seq <= last):
-                    continue  # not followed any more, or already sent
-                if seq == last + 1:
-                    self.last_sent[conv_id] = seq
-                    await self._send(text)
-                    continue
-                await self._fill(conv_id, last)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the peer went away mid-send
-            log.debug("writer ended", exc_info=True)
-            self.closed = True
+            while pending and not self._busy and not self.closed:
+                self._step(*pending.popleft())
         finally:
-            self._writer = None  # no await since the queue was seen empty: offer() restarts it
+            self._advancing = False
+
+    def _start_send(self, text: str) -> None:
+        if self.ws.application_state != WebSocketState.CONNECTED:
+            return
+        self._busy = True
+        try:
+            if self._send is not None:
+                done: Any = self._send({"type": "websocket.send", "text": text})
+            else:
+                done = self.ws.send_text(text)
+            if not hasattr(done, "add_done_callback"):  # a coroutine (uvicorn, tests)
+                done = asyncio.ensure_future(done)
+        except Exception:  # the peer went away
+            log.debug("send failed", exc_info=True)
+            self._gone()
+            return
+        done.add_done_callback(self._sent)
+
+    def _sent(self, done: Any) -> None:
+        if done.cancelled() or done.exception() is not None:
+            log.debug("send failed: %r", None if done.cancelled() else done.exception())
+            self._gone()
+            return
+        Connection.frames_sent += 1
+        self._busy = False
+        if self._pending and not self.closed:
+            self._advance()
+
+    def _gone(self) -> None:
+        self.closed = True
+        self._busy = False
+        self._pending.clear()
 
     async def _fill(self, conv_id: str, last: int) -> None:
-        while True:
-            rows = await self._catch_up(conv_id, last)
-            for seq, text in rows:
-                if seq > last:
-                    await self._send(text if isinstance(text, str) else text.decode())
-                    last = seq
-            if conv_id in self.last_sent:
-                self.last_sent[conv_id] = max(self.last_sent[conv_id], last)
-            if len(rows) < 500:
-                return
+        try:
+            while True:
+                rows = await self._catch_up(conv_id, last)
+                for seq, text in rows:
+                    if seq > last:
+                        await self._send_now(text if isinstance(text, str) else text.decode())
+                        last = seq
+                if conv_id in self.last_sent:
+                    self.last_sent[conv_id] = max(self.last_sent[conv_id], last)
+                if len(rows) < 500:
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the peer went away mid-send, or the database failed
+            log.debug("catch-up ended", exc_info=True)
+            self._gone()
+            return
+        finally:
+            self._filler = None
+        self._busy = False
+        if self._pending and not self.closed:
+            self._advance()
 
-    async def _send(self, text: str) -> None:
+    async def _send_now(self, text: str) -> None:
         if self.ws.application_state == WebSocketState.CONNECTED:
-            await self.ws.send_text(text)
+            if self._send is not None:
+                await self._send({"type": "websocket.send", "text": text})
+            else:
+                await self.ws.send_text(text)
             Connection.frames_sent += 1
 
     def shut(self, code: int) -> None:
@@ -158,11 +227,11 @@ class Connection:
     async def stop(self) -> None:
         self.closed = True
         self._pending.clear()
-        writer = self._writer
-        if writer is not None and writer is not asyncio.current_task():
-            writer.cancel()
+        filler = self._filler
+        if filler is not None and filler is not asyncio.current_task():
+            filler.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+                await filler
 
 
 class Heartbeat:

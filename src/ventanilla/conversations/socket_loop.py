@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
-from starlette.types import Message
+from starlette.types import Message, Receive, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ventanilla.context import Context
@@ -24,6 +24,22 @@ CLOSE_ORIGIN = 4403
 CLOSE_TIMEOUT = 4408
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Socket(WebSocket):
+    """Starlette's WebSocket, also giving the server's raw ASGI ``receive`` and ``send``.
+
+    The hot path (``serve`` below, ``hub.Connection``) uses them directly: Starlette's wrappers
+    re-check the state and wrap every frame in coroutines, and Granian's ``send`` returns a
+    future-like object that a done-callback can follow without a task."""
+
+    @property
+    def raw_receive(self) -> Receive:
+        return self._receive
+
+    @property
+    def raw_send(self) -> Send:
+        return self._send
 
 
 class FrameError(AppError):
@@ -81,6 +97,7 @@ async def serve(
     """
     heartbeat = ctx.hub.heartbeat
     loop = asyncio.get_running_loop()
+    receive = ws.raw_receive if isinstance(ws, Socket) else ws.receive
     max_bytes = ctx.settings.limits.frame_max_bytes
     conn.reader = asyncio.current_task()
     heartbeat.add(conn, ctx.settings.realtime.heartbeat_seconds)
@@ -88,7 +105,7 @@ async def serve(
         while not conn.closed:
             frame: dict[str, Any] = {}
             try:
-                message = await ws.receive()
+                message = await receive()
                 conn.last_heard = loop.time()
                 frame = parse_frame(message, max_bytes)
                 kind = frame["type"]

@@ -112,11 +112,17 @@ class ProxyHeaders:
         self.trusted = networks(trusted)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and self.trusted:
+        if scope["type"] in ("http", "websocket"):
+            self.apply(scope)
+        await self.app(scope, receive, send)
+
+    def apply(self, scope: Scope) -> None:
+        """Rewrite ``client`` and ``scheme`` of a scope that came through a trusted proxy (also
+        used by app.py's direct websocket dispatch)."""
+        if self.trusted:
             client = scope.get("client")
             if client and _in(client[0], self.trusted):
                 self._rewrite(scope)
-        await self.app(scope, receive, send)
 
     def _rewrite(self, scope: Scope) -> None:
         forwarded_for, proto = "", ""
