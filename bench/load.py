@@ -206,6 +206,7 @@ def ventanilla_server(args: argparse.Namespace, workdir: Path) -> tuple[Server, 
             "VENTANILLA_LIMITS__CONVERSATIONS_PER_IP_PER_HOUR": "10000000",
             "VENTANILLA_LIMITS__CITIZEN_MESSAGES_PER_WINDOW": "10000000",
             "VENTANILLA_LIMITS__LOGINS_PER_WINDOW": "100000",
+            "VENTANILLA_MAIL__WORKER": "true" if args.mail_worker else "false",
         }
     )
     if args.src:  # a fixed export of the code, ahead of the editable install on sys.path
@@ -381,6 +382,7 @@ def worker_specs(args: argparse.Namespace, plan: dict[str, Any], port: int) -> l
                     "cookies": plan["cookies"],
                     "mode": args.agent_sockets,
                     "body_chars": args.body_chars,
+                    "seen": args.seen,
                     "seed": args.seed + p,
                     "share": len(mine) / len(plan["convs"]),
                 }
@@ -400,6 +402,11 @@ class Sock:
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.closed = False
         self.waiter: asyncio.Future[dict[str, Any]] | None = None
+        # `seen` as the real clients send it (see Worker.seen_on_event)
+        self.seen_sent: dict[str, int] = {}  # conversation id -> highest seq reported seen
+        self.seen_want = 0  # citizen: highest agent message seq, reported after a 100 ms pause
+        self.seen_timer: asyncio.TimerHandle | None = None
+        self.selected = ""  # agent: the conversation on screen (the console reports only it)
         self.tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
 
     def send(self, text: str) -> bool:
@@ -478,6 +485,39 @@ class Worker:
         self.client_errors: Counter[str] = Counter()
         self.step_: Step | None = None
         self.closing = False
+        self.seen = bool(spec.get("seen", True))
+        self.seen_frames = 0  # `seen` frames sent (all steps)
+
+    # -- `seen`, as the widget and the console send it --------------------------------------------
+    def seen_on_event(self, sock: Sock, f: dict[str, Any]) -> None:
+        """The widget (widget.js ``scheduleSeen``) reports the highest agent message seq 100 ms
+        after the last event it displayed (debounced); the console (workspace.js ``maybeSeen``)
+        reports the conversation's last seq at once, on every event of the conversation on
+        screen, its own messages' echoes included. Both only when the seq grew."""
+        conv_id, seq = f.get("conversation_id"), f.get("seq")
+        if not isinstance(conv_id, str) or not isinstance(seq, int):
+            return
+        if sock.role == "agent":
+            if conv_id == sock.selected and seq > sock.seen_sent.get(conv_id, 0):
+                sock.seen_sent[conv_id] = seq
+                frame = {"type": "seen", "conversation_id": conv_id, "seq": seq}
+                if sock.send(orjson.dumps(frame).decode()):
+                    self.seen_frames += 1
+            return
+        if f.get("kind") == "message" and (f.get("author") or {}).get("role") == "agent":
+            sock.seen_want = max(sock.seen_want, seq)
+        if sock.seen_timer is not None:
+            sock.seen_timer.cancel()
+        sock.seen_timer = asyncio.get_running_loop().call_later(
+            0.1, self._citizen_seen, sock, conv_id
+        )
+
+    def _citizen_seen(self, sock: Sock, conv_id: str) -> None:
+        sock.seen_timer = None
+        if sock.seen_want > sock.seen_sent.get(conv_id, 0):
+            sock.seen_sent[conv_id] = sock.seen_want
+            if sock.send(orjson.dumps({"type": "seen", "seq": sock.seen_want}).decode()):
+                self.seen_frames += 1
 
     # -- frames ----------------------------------------------------------------------------------
     def on_frame(self, sock: Sock, raw: str | bytes) -> None:
@@ -486,6 +526,8 @@ class Worker:
         kind = f.get("type")
         st = self.step_
         if kind == "event":
+            if self.seen:
+                self.seen_on_event(sock, f)
             body = f.get("body")
             if f.get("kind") != "message" or not isinstance(body, str) or not body.startswith("b "):
                 return
@@ -564,6 +606,7 @@ class Worker:
         await sock.request('{"type":"ping"}')  # frames are handled in order: all subscribed
         for c in convs:
             self.agent[c[0]] = sock
+        sock.selected = convs[0][1]  # the console shows one conversation at a time
 
     async def open(self) -> dict[str, Any]:
         """Agent sockets first (subscribed), then citizen sockets; 32 handshakes at a time."""
@@ -617,6 +660,7 @@ class Worker:
             ]
         st = self.step_ = Step(no, t0, t0 + duration)
         disc0, cerr0 = Counter(self.disconnects), Counter(self.client_errors)
+        seen0 = self.seen_frames
         pad = self.spec["body_chars"]
         await asyncio.sleep(max(0.0, t0 - time.monotonic()))
         cpu0 = time.process_time()
@@ -692,6 +736,7 @@ class Worker:
             "by_second": st.by_second,
             "lag_max": st.lag_max * 1000,
             "cpu": cpu1 - cpu0,
+            "seen_frames": self.seen_frames - seen0,  # sent during the step and its drain
         }
 
 
@@ -778,6 +823,7 @@ def merge(
         "dup",
         "late",
         "cpu",
+        "seen_frames",
     ):
         total[key] = sum(r[key] for r in results)
     for key in ("errors", "disconnects", "client_errors"):
@@ -1051,6 +1097,7 @@ def table(report: dict[str, Any]) -> str:
         "disc",
         "lost",
         "ooo",
+        "seen",
         "srvCPU%",
         "us/msg",
         "genCPU%",
@@ -1081,6 +1128,7 @@ def table(report: dict[str, Any]) -> str:
                     s["disconnects_total"],
                     s["lost"],
                     s["ooo"],
+                    s.get("seen_frames", "-"),
                     fmt(s["server_cpu_percent"]),
                     fmt(s.get("server_cpu_us_per_msg")),
                     fmt(s["generator"]["cpu_percent"]),
@@ -1212,6 +1260,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="regex on /proc/PID/cmdline: also measure these processes' CPU (dbCPU%%; ms/msg = "
         "(srvCPU+dbCPU) per delivered message), e.g. 'postgres: postgres ventanilla_x |"
         "walwriter|redis-server .*:6393'",
+    )
+    p.add_argument(
+        "--seen",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="clients send `seen` frames like the real widget (debounced 100 ms) and console "
+        "(on every event of the conversation on screen); --no-seen: never",
+    )
+    p.add_argument(
+        "--mail-worker",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Ventanilla runs its mail worker (outbox, unseen-message emails) as `serve` does; "
+        "--no-mail-worker sets VENTANILLA_MAIL__WORKER=false to measure it apart",
     )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=900.0, help="hard limit for the whole run (s)")

@@ -323,6 +323,8 @@ def run_ventanilla(args: argparse.Namespace, heap: bool) -> dict[str, Any]:
         str(settle),
         "--json",
     ]
+    if args.src:
+        cmd += ["--src", args.src]
     env = server_env(args, workdir, heap)
     with (workdir / "load.err").open("wb") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err)
@@ -442,6 +444,7 @@ def main() -> None:
     p.add_argument("--sockets", type=int, default=2000, help="sockets to open (even)")
     p.add_argument("--settle", type=float, default=3.0, help="idle seconds before reading")
     p.add_argument("--python-heap", action="store_true", help="also a tracemalloc run per target")
+    p.add_argument("--src", default="", help="ventanilla: run this source export (load.py --src)")
     p.add_argument("--env", action="append", default=[], help="K=V for the server (repeatable)")
     p.add_argument("--json", action="store_true", help="raw results as JSON")
     p.add_argument("--ksm", action="store_true", help="kernel page merging on for the run (root)")

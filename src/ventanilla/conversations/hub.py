@@ -275,6 +275,9 @@ class Hub:
         self.broker = broker
         self._members: dict[str, set[Connection]] = {}
         self.heartbeat = Heartbeat()
+        # The last payload decoded: the writer publishes the same bytes object to a message's
+        # two channels (agents' and citizen's), so the second fan-out reuses the text.
+        self._last: tuple[bytes, int, str] = (b"", 0, "")
 
     async def start(self) -> None:
         await self.broker.start(self.on_message, self.resync)
@@ -299,8 +302,13 @@ class Hub:
         members = self._members.get(channel)
         if not members:
             return
-        seq, body = decode_envelope(data)
-        text = body.decode()  # once per fan-out, not per socket
+        last = self._last
+        if data is last[0]:
+            seq, text = last[1], last[2]
+        else:
+            seq, body = decode_envelope(data)
+            text = body.decode()  # once per payload, not per socket
+            self._last = (data, seq, text)
         conv_id = channel.split(":")[1] if channel.startswith("conv:") else None
         for conn in tuple(members):
             conn.offer(conv_id, seq, text)
