@@ -24,6 +24,7 @@ from ventanilla.cases.routes import router as cases_router
 from ventanilla.context import Context
 from ventanilla.conversations.routes import history_router
 from ventanilla.conversations.routes import router as conversations_router
+from ventanilla.conversations.seen import SeenMarks
 from ventanilla.conversations.socket_loop import Socket
 from ventanilla.conversations.sockets import announce_gone
 from ventanilla.conversations.sockets import router as sockets_router
@@ -97,6 +98,7 @@ def create_app(
     register_case_jobs(ctx)  # the daily PQRSD summary (cases/jobs.py)
     reports_digest.register(ctx.jobs)
     register_assistant_jobs(ctx)  # replies left by a stopped process (assistant/jobs.py)
+    seen_marks = SeenMarks(ctx.db)  # the sockets' `seen` frames, committed together
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -114,6 +116,7 @@ def create_app(
             await ctx.jobs.stop()
             await ctx.assistant.idle()
             await ctx.mail_worker.stop()
+            await seen_marks.flush()
             await ctx.presence.stop()
             await ctx.hub.stop()
             if ctx.redis is not None:
@@ -129,6 +132,7 @@ def create_app(
     )
     app.state.ctx = ctx
     app.state.demo_login = demo_login
+    app.state.seen_marks = seen_marks
     for router in (
         pages_router,
         widget_config_router,

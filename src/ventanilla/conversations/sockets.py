@@ -26,6 +26,7 @@ from ventanilla.conversations.frames import (
 )
 from ventanilla.conversations.hub import CatchUp, Connection
 from ventanilla.conversations.routes import summaries
+from ventanilla.conversations.seen import SeenMarks
 from ventanilla.conversations.socket_loop import (
     CLOSE_AUTH,
     CLOSE_ORIGIN,
@@ -85,6 +86,7 @@ async def _typing(
 @router.websocket("/ws/widget")
 async def widget_socket(ws: WebSocket) -> None:
     ctx: Context = ws.app.state.ctx
+    marks: SeenMarks = ws.app.state.seen_marks
     lang = resolve_lang(ws.headers.get("accept-language"))
     await ws.accept()
     if not await origin_allowed(ctx, ws.headers.get("origin")):
@@ -152,8 +154,7 @@ async def widget_socket(ws: WebSocket) -> None:
         )
 
     async def on_seen(frame: dict[str, Any]) -> None:
-        async with ctx.db.unit() as uow:
-            await service.mark_seen(uow, conv_id, "citizen", _int(frame, "seq"))
+        marks.mark(conv_id, "citizen", _int(frame, "seq"))  # committed with others soon
 
     async def on_resume(frame: dict[str, Any]) -> None:
         conn.follow(conv_id, _int(frame, "last_seq"))
@@ -193,6 +194,7 @@ async def _agent_from_cookie(ctx: Context, ws: WebSocket) -> User | None:
 @router.websocket("/ws/agent")
 async def agent_socket(ws: WebSocket) -> None:
     ctx: Context = ws.app.state.ctx
+    marks: SeenMarks = ws.app.state.seen_marks
     lang = resolve_lang(ws.headers.get("accept-language"))
     await ws.accept()
     user = await _agent_from_cookie(ctx, ws)
@@ -288,9 +290,7 @@ async def agent_socket(ws: WebSocket) -> None:
         )
 
     async def on_seen(frame: dict[str, Any]) -> None:
-        conv_id = _followed(frame)
-        async with ctx.db.unit() as uow:
-            await service.mark_seen(uow, conv_id, "agent", _int(frame, "seq"))
+        marks.mark(_followed(frame), "agent", _int(frame, "seq"))  # committed with others soon
 
     async def on_resume(frame: dict[str, Any]) -> None:
         conn.follow(_followed(frame), _int(frame, "last_seq"))
