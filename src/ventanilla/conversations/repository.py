@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, exists, func, or_, select, true, update
+from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.agents.models import User
@@ -200,3 +201,29 @@ async def search(
         .limit(limit)
     )
     return list(rows), total
+
+
+async def seen_state(session: AsyncSession, ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    """(last_seq, citizen_seen_seq, agent_seen_seq) of many conversations (``seen.py``)."""
+    rows = await session.execute(
+        select(
+            Conversation.id,
+            Conversation.last_seq,
+            Conversation.citizen_seen_seq,
+            Conversation.agent_seen_seq,
+        ).where(Conversation.id.in_(ids))
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+async def raise_seen(session: AsyncSession, role: str, marks: list[tuple[str, int]]) -> None:
+    """Raise ``citizen_seen_seq`` or ``agent_seen_seq`` of many conversations in one
+    statement; never lowers it (another process may have stored a higher one meanwhile)."""
+    table = cast(Table, Conversation.__table__)
+    column = table.c.citizen_seen_seq if role == "citizen" else table.c.agent_seen_seq
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), column < bindparam("b_seq"))
+        .values({column: bindparam("b_seq")})
+    )
+    await session.execute(stmt, [{"b_id": i, "b_seq": s} for i, s in marks])

@@ -6,7 +6,8 @@ transaction per frame cost more than the message itself, and each took a turn on
 only connection away from the chat writer. Here a frame only records the highest ``seq`` per
 (conversation, role); one task commits everything waiting in one transaction and, while it
 does, the next frames gather for the following one. ``service.mark_seen`` only ever raises the
-stored value, so merging marks changes nothing but the number of transactions. Conversations
+stored value, so merging marks changes nothing but the number of transactions; a batch is two
+statements per 500 conversations, not a read and a write each. Conversations
 are marked in id order, the chat writer's lock order (no deadlocks on PostgreSQL).
 """
 
@@ -15,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ventanilla.conversations import service
+from ventanilla.conversations import repository
+from ventanilla.conversations.frames import agent_channel, citizen_channel
 from ventanilla.core.db import Database
-from ventanilla.core.errors import AppError
 
 log = logging.getLogger(__name__)
+
+CHUNK = 500  # conversations per statement (SQLite's limit on bound parameters is far above)
 
 
 class SeenMarks:
@@ -49,12 +52,33 @@ class SeenMarks:
             self._task = None
 
     async def _commit(self, batch: dict[tuple[str, str], int]) -> None:
+        """Two statements per chunk, whatever the number of marks: read the conversations'
+        last and seen ``seq``, then raise those that grow (as ``service.mark_seen`` does for
+        one, with the same ``seen`` frame to the other side)."""
+        marks = sorted(batch.items())  # conversation id order: the writer's lock order
         async with self._db.unit() as uow:
-            for (conversation_id, role), seq in sorted(batch.items()):
-                try:
-                    await service.mark_seen(uow, conversation_id, role, seq)
-                except AppError:  # the conversation is gone: nothing to mark
-                    continue
+            for start in range(0, len(marks), CHUNK):
+                chunk = marks[start : start + CHUNK]
+                state = await repository.seen_state(
+                    uow.session, sorted({conv for (conv, _), _ in chunk})
+                )
+                grown: dict[str, list[tuple[str, int]]] = {"citizen": [], "agent": []}
+                for (conv_id, role), seq in chunk:
+                    row = state.get(conv_id)
+                    if row is None:
+                        continue  # the conversation is gone: nothing to mark
+                    last, stored = row[0], row[1] if role == "citizen" else row[2]
+                    seq = min(seq, last)
+                    if seq > stored:
+                        grown[role].append((conv_id, seq))
+                for role, rows in grown.items():
+                    if not rows:
+                        continue
+                    await repository.raise_seen(uow.session, role, rows)
+                    other_side = agent_channel if role == "citizen" else citizen_channel
+                    for conv_id, seq in rows:
+                        frame = {"type": "seen", "conversation_id": conv_id, "role": role}
+                        uow.publish(other_side(conv_id), {**frame, "seq": seq})
         self.transactions += 1
 
     async def flush(self) -> None:
