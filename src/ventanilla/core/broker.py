@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from ventanilla.core.redis_wire import RespConnection, close_quietly, connect, pack
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -71,20 +73,26 @@ class MemoryBroker:
 
 
 class RedisBroker:
-    """Redis pub/sub. Reconnects with backoff and re-subscribes if Redis restarts; keeps the
-    payloads it could not publish and re-publishes them (see ``publish``)."""
+    """Redis pub/sub over two lean connections of its own (``core/redis_wire.py``): one
+    subscribed to this process's channels, one that publishes. Reconnects with backoff and
+    re-subscribes if Redis restarts; keeps the payloads it could not publish and re-publishes
+    them (see ``publish``)."""
 
     BACKLOG_MAX = 10_000  # payloads kept while Redis refuses publishes (oldest dropped beyond)
+    KEEPALIVE = 30.0  # seconds between PINGs on the subscriber connection
 
     def __init__(self, url: str, prefix: str = "ventanilla:") -> None:
-        self._redis = _client(url, timeout_seconds=None)
+        self._url = url
         self._prefix = prefix
+        self._bprefix = prefix.encode()
         self._channels: set[str] = set()
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._on_message: OnMessage | None = None
         self._on_reconnect: OnReconnect | None = None
         self._task: asyncio.Task[None] | None = None
-        self._subscribe_failed = False
+        self._sub: RespConnection | None = None
+        self._pub: RespConnection | None = None
+        self._pub_lock = asyncio.Lock()
+        self._names: dict[bytes, str] = {}  # full channel name received -> our channel name
         self._backlog: deque[tuple[str, bytes]] = deque()
         self._flusher: asyncio.Task[None] | None = None
         self.republished = 0  # payloads published late, from the backlog (metrics)
@@ -94,12 +102,11 @@ class RedisBroker:
 
     async def start(self, on_message: OnMessage, on_reconnect: OnReconnect | None = None) -> None:
         """``on_reconnect`` runs after a lost connection is back: what was published meanwhile
-        was lost, so subscribers should re-read from the database."""
+        was lost, so subscribers should re-read from the database. Raises if Redis is away."""
         self._on_message = on_message
         self._on_reconnect = on_reconnect
-        await self._redis.ping()
-        self.connected = True
-        self._task = asyncio.create_task(self._reader(), name="redis-broker-reader")
+        first = await self._subscriber()
+        self._task = asyncio.create_task(self._reader(first), name="redis-broker-reader")
 
     async def stop(self) -> None:
         if self._flusher is not None:
@@ -112,9 +119,10 @@ class RedisBroker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        with contextlib.suppress(Exception):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-        await self._redis.aclose()
+        close_quietly(self._sub)
+        close_quietly(self._pub)
+        self._sub = self._pub = None
+        self.connected = False
 
     async def publish(self, channel: str, payload: bytes) -> None:
         """Publish, or keep the payload for a retry: never raises and never drops it silently.
@@ -123,36 +131,42 @@ class RedisBroker:
         when a *later* event arrives), so a payload lost here would leave the event unseen until
         the conversation moves again. While a backlog waits, new payloads queue behind it, so
         each channel keeps its order."""
-        if self._backlog:
-            self._keep(channel, payload)
-            return
-        try:
-            await self._redis.publish(self._prefix + channel, payload)
-        except Exception:
-            log.warning("broker publish failed on %s; kept for a retry", channel, exc_info=True)
-            self._keep(channel, payload)
+        await self.publish_many([(channel, payload)])
 
     async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
-        """Publish a committed batch's payloads in order in one round trip (a pipeline without
-        MULTI), or keep them all for a retry like ``publish``. If the connection breaks during
-        the pipeline some of them may go out twice; receivers drop an event whose ``seq`` they
-        have already sent, and the other frames (queue summaries, presence) are idempotent."""
-        if len(items) == 1:
-            await self.publish(*items[0])
+        """Publish payloads in order in one write and one wait (one connection, so the order of
+        calls is the order Redis sees), or keep them all for a retry like ``publish``. If the
+        connection breaks meanwhile some of them may go out twice; receivers drop an event
+        whose ``seq`` they have already sent, and the other frames (queue summaries, presence)
+        are idempotent."""
+        if not items:
             return
         if self._backlog:
             for channel, payload in items:
                 self._keep(channel, payload)
             return
+        prefix = self._bprefix
+        commands = [
+            b"*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s%s\r\n$%d\r\n%s\r\n"
+            % (len(prefix) + len(ch), prefix, ch.encode(), len(payload), payload)
+            for ch, payload in items
+        ]
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for channel, payload in items:
-                    pipe.publish(self._prefix + channel, payload)
-                await pipe.execute()
-        except Exception:
-            log.warning("broker publish of %d payloads failed; kept for a retry", len(items))
+            conn = self._pub
+            if conn is None or conn.is_closed:
+                conn = await self._publisher()
+            await conn.send(commands, len(commands))
+        except Exception as exc:
+            log.warning("broker publish of %d payloads failed (%s); kept", len(items), exc)
             for channel, payload in items:
                 self._keep(channel, payload)
+
+    async def _publisher(self) -> RespConnection:
+        async with self._pub_lock:
+            conn = self._pub
+            if conn is None or conn.is_closed:
+                conn = self._pub = await connect(self._url)
+            return conn
 
     @property
     def backlog(self) -> int:
@@ -180,7 +194,10 @@ class RedisBroker:
             while self._backlog:
                 channel, payload = self._backlog[0]
                 try:
-                    await self._redis.publish(self._prefix + channel, payload)
+                    conn = self._pub
+                    if conn is None or conn.is_closed:
+                        conn = await self._publisher()
+                    await conn.call(b"PUBLISH", self._bprefix + channel.encode(), payload)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -195,64 +212,89 @@ class RedisBroker:
             self._flusher = None  # no await since the backlog was seen empty
 
     async def subscribe(self, channel: str) -> None:
+        """Subscribe and wait (briefly) for Redis to confirm; while Redis is away the reader
+        subscribes every channel once it is back."""
         self._channels.add(channel)
-        try:
-            await self._pubsub.subscribe(self._prefix + channel)
-        except Exception:  # the reader resubscribes every channel once Redis is back
-            self._subscribe_failed = True
+        await self._command(b"SUBSCRIBE", channel)
 
     async def unsubscribe(self, channel: str) -> None:
         self._channels.discard(channel)
-        with contextlib.suppress(Exception):
-            await self._pubsub.unsubscribe(self._prefix + channel)
+        await self._command(b"UNSUBSCRIBE", channel)
 
-    async def _reader(self) -> None:
+    async def _command(self, verb: bytes, channel: str) -> None:
+        conn = self._sub
+        if conn is None or conn.is_closed:
+            return
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5.0):
+                await conn.call(verb, self._bprefix + channel.encode())
+
+    def _deliver(self, channel: bytes, payload: bytes) -> None:
+        name = self._names.get(channel)
+        if name is None:
+            if len(self._names) > 100_000:
+                self._names.clear()
+            name = self._names[channel] = channel[len(self._bprefix) :].decode()
+        if self._on_message is not None:
+            self._on_message(name, payload)
+
+    async def _subscriber(self) -> RespConnection:
+        """A fresh pub/sub connection subscribed to every channel; raises if Redis is away."""
+        conn = await connect(self._url, self._deliver)
+        self._sub = conn  # from now on subscribe() also sends on it
+        if self._channels:
+            names = [self._bprefix + c.encode() for c in self._channels]
+            try:
+                await conn.send([pack(b"SUBSCRIBE", *names)], len(names))
+            except BaseException:
+                conn.abort()
+                raise
+        self.connected = True
+        return conn
+
+    async def _reader(self, conn: RespConnection) -> None:
+        """Watch the subscriber connection: PING it when idle, and when it is lost reconnect
+        with backoff, re-subscribe and ask the hub to re-read what was missed."""
         delay = 0.1
-        cut = len(self._prefix)
-        lost = False
         while True:
             try:
-                if lost:
-                    await self._resubscribe()  # raises while Redis is still away
-                    lost, delay = False, 0.1
-                    self.connected = True
-                    self.reconnects += 1
-                    log.warning("redis broker reconnected; sockets re-read what they missed")
-                    if self._on_reconnect is not None:
-                        self._on_reconnect()
-                if self._subscribe_failed:  # a subscribe failed while Redis was away
-                    raise ConnectionError("a channel could not be subscribed")
-                if not self._pubsub.subscribed:
-                    await asyncio.sleep(0.05)
-                    continue
-                msg = await self._pubsub.get_message(timeout=1.0)
-                if msg is None or self._on_message is None:
-                    continue
-                channel = msg["channel"].decode()[cut:]
-                self._on_message(channel, msg["data"])
+                while not conn.is_closed:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self.KEEPALIVE):
+                            await asyncio.shield(conn.closed)
+                    if not conn.is_closed:
+                        await conn.call(b"PING")  # a dead peer is aborted by the timeout
             except asyncio.CancelledError:
                 raise
             except Exception:
-                if not lost:
-                    log.warning("redis broker lost its connection; reconnecting")
-                lost = True
-                self.connected = False
+                conn.abort()
+            self.connected = False
+            self._sub = None
+            log.warning("redis broker lost its connection; reconnecting")
+            while True:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-
-    async def _resubscribe(self) -> None:
-        """A fresh pub/sub connection subscribed to every channel; raises if Redis is away."""
-        with contextlib.suppress(Exception):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        self._subscribe_failed = False
-        await self._redis.ping()
-        if self._channels:
-            await self._pubsub.subscribe(*(self._prefix + c for c in self._channels))
+                try:
+                    conn = await self._subscriber()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.debug("redis broker: reconnect failed (%s)", exc)
+                    continue
+                break
+            delay = 0.1
+            self.reconnects += 1
+            log.warning("redis broker reconnected; sockets re-read what they missed")
+            if self._on_reconnect is not None:
+                self._on_reconnect()
 
     async def ping(self) -> None:
         """Raise if Redis does not answer (health check)."""
-        await self._redis.ping()
+        conn = self._pub
+        if conn is None or conn.is_closed:
+            conn = await self._publisher()
+        async with asyncio.timeout(5.0):
+            await conn.call(b"PING")
 
 
 def is_redis_url(url: str) -> bool:
