@@ -13,6 +13,9 @@ prepares each once per connection, and the batch takes four round trips whatever
    assistant's replies (data-modifying CTEs fed by ``unnest`` of arrays);
 4. ``COMMIT`` (``synchronous_commit`` as the server has it: durable by default).
 
+They run on the writer's own connection (``Database.writer_connection``), not one taken from
+the pool per batch (a checkout, a pre-ping round trip and a reset each time).
+
 The second round trip reads resends with the statement's snapshot, taken before it waited for
 the row locks, so a resend committed by another process while we waited may be missed; the
 unique constraint on (conversation, client_id) then fails the batch and the writer retries each
@@ -73,9 +76,8 @@ async def store(db: Database, batch: list[_Pending]) -> list[tuple[_Pending, Pos
 
     ids = sorted({p.conversation_id for p in batch})
     client_ids = sorted({p.client_id for p in batch})
-    async with db.engine.connect() as sa_conn:
-        raw = await sa_conn.get_raw_connection()
-        pg: Any = raw.driver_connection  # asyncpg.Connection
+    pg: Any = await db.writer_connection()  # asyncpg.Connection, the writer's own
+    try:
         async with pg.transaction():
             rows = await pg.fetch(_LOCK, ids, client_ids)
             convs: dict[str, _ConvState] = {}
@@ -89,6 +91,10 @@ async def store(db: Database, batch: list[_Pending]) -> list[tuple[_Pending, Pos
             plan = _decide(batch, convs, seen, now)
             if plan.rows:
                 await pg.execute(_WRITE, *_write_args(plan.rows, convs, plan, now))
+    except BaseException:
+        if pg.is_closed() or pg.is_in_transaction():
+            db.writer_connection_broken()
+        raise
     if plan.outgoing and db.after_commit is not None:
         await db.after_commit(plan.outgoing)
     if plan.waiting_touched:  # the queue shows the last message (read after the commit)

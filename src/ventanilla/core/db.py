@@ -219,6 +219,35 @@ class Database:
         self.thread_transactions = (
             ThreadTransactions(url, self.engine) if _file_sqlite(url) else None
         )
+        self._writer_pg: Any = None  # PostgreSQL: the chat writer's own asyncpg connection
+        self._writer_pg_lock = asyncio.Lock()
+
+    async def writer_connection(self) -> Any:
+        """PostgreSQL only: the chat writer's own ``asyncpg.Connection``, kept open.
+
+        The writer runs one batch at a time per process, so it needs exactly one connection;
+        taking it from the pool for every batch cost a checkout, a pre-ping round trip
+        (``SELECT``-like ``;``) and a reset. A connection found closed (the server restarted,
+        or a batch failed mid-way, see ``writer_connection_broken``) is replaced."""
+        conn = self._writer_pg
+        if conn is not None and not conn.is_closed():
+            return conn
+        async with self._writer_pg_lock:
+            conn = self._writer_pg
+            if conn is None or conn.is_closed():
+                import asyncpg  # type: ignore[import-untyped]
+
+                dsn = make_url(self.url).set(drivername="postgresql")
+                conn = self._writer_pg = await asyncpg.connect(
+                    dsn.render_as_string(hide_password=False), timeout=10
+                )
+            return conn
+
+    def writer_connection_broken(self) -> None:
+        """A batch failed with the connection in an unknown state: open a fresh one next."""
+        conn, self._writer_pg = self._writer_pg, None
+        if conn is not None and not conn.is_closed():
+            conn.terminate()
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
@@ -244,6 +273,12 @@ class Database:
             await self.after_commit(outgoing)
 
     async def dispose(self) -> None:
+        conn, self._writer_pg = self._writer_pg, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.close(), 5)
+            except Exception:
+                conn.terminate()
         if self.thread_transactions is not None:
             self.thread_transactions.dispose()
         await self.engine.dispose()
