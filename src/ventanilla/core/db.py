@@ -209,6 +209,15 @@ def decode_envelope(data: bytes) -> tuple[int, bytes]:
     return int(head), body
 
 
+# The writer's statements find every row by key (conversations by id, events by
+# (conversation, client_id)). asyncpg prepares them once per connection and PostgreSQL then
+# keeps a generic plan; one made while the tables were small (a new entity, the first minutes)
+# scans ``events`` whole on every batch for as long as the connection lives: measured 0.3 ms
+# of database CPU per message at 16,000 events. Without sequential scans the plans use the
+# indexes whatever the statistics said when they were made.
+WRITER_PG_SETTINGS = {"enable_seqscan": "off"}
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -239,7 +248,9 @@ class Database:
 
                 dsn = make_url(self.url).set(drivername="postgresql")
                 conn = self._writer_pg = await asyncpg.connect(
-                    dsn.render_as_string(hide_password=False), timeout=10
+                    dsn.render_as_string(hide_password=False),
+                    timeout=10,
+                    server_settings=WRITER_PG_SETTINGS,
                 )
             return conn
 
