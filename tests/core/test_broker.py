@@ -140,3 +140,26 @@ async def test_a_failed_publish_is_kept_and_delivered_in_order_later(tmp_path: P
         await publisher.stop()
         await subscriber.stop()
         server.kill()
+
+
+async def test_redis_broker_puts_a_channels_events_back_in_seq_order() -> None:
+    """Two processes' writers may publish seq 3 before seq 2: the subscriber holds 3 briefly
+    and passes both on in order (the hub would otherwise read the gap from the database)."""
+    got: list[bytes] = []
+    publisher = RedisBroker(REDIS, prefix=f"test-order-{os.getpid()}:")
+    subscriber = RedisBroker(REDIS, prefix=f"test-order-{os.getpid()}:")
+    await publisher.start(lambda ch, data: None)
+    await subscriber.start(lambda ch, data: got.append(data))
+    try:
+        await subscriber.subscribe("conv:x:agent")
+        await publisher.publish_many([("conv:x:agent", b"1 {}"), ("conv:x:agent", b"3 {}")])
+        await publisher.publish("conv:x:agent", b"2 {}")
+        await publisher.publish("conv:x:agent", b"0 {}")  # no seq: straight through
+        async with asyncio.timeout(5):
+            while len(got) < 4:
+                await asyncio.sleep(0.01)
+        assert got == [b"1 {}", b"2 {}", b"3 {}", b"0 {}"]
+        assert subscriber.order.held == 1 and subscriber.order.gaps == 0
+    finally:
+        await publisher.stop()
+        await subscriber.stop()

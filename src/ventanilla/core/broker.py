@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from ventanilla.core.redis_wire import RespConnection, close_quietly, connect, pack
+from ventanilla.core.reorder import InOrder
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -80,6 +81,7 @@ class RedisBroker:
 
     BACKLOG_MAX = 10_000  # payloads kept while Redis refuses publishes (oldest dropped beyond)
     KEEPALIVE = 30.0  # seconds between PINGs on the subscriber connection
+    REORDER_HOLD = 0.025  # seconds an early payload waits for the seq before it (reorder.py)
 
     def __init__(self, url: str, prefix: str = "ventanilla:") -> None:
         self._url = url
@@ -93,6 +95,9 @@ class RedisBroker:
         self._pub: RespConnection | None = None
         self._pub_lock = asyncio.Lock()
         self._names: dict[bytes, str] = {}  # full channel name received -> our channel name
+        # Several processes publish to a conversation's channels: put their payloads back in
+        # seq order before the hub sees them (a gap costs a socket a database read).
+        self.order = InOrder(self._pass, self.REORDER_HOLD)
         self._backlog: deque[tuple[str, bytes]] = deque()
         self._flusher: asyncio.Task[None] | None = None
         self.republished = 0  # payloads published late, from the backlog (metrics)
@@ -219,6 +224,7 @@ class RedisBroker:
 
     async def unsubscribe(self, channel: str) -> None:
         self._channels.discard(channel)
+        self.order.forget(channel)
         await self._command(b"UNSUBSCRIBE", channel)
 
     async def _command(self, verb: bytes, channel: str) -> None:
@@ -235,8 +241,11 @@ class RedisBroker:
             if len(self._names) > 100_000:
                 self._names.clear()
             name = self._names[channel] = channel[len(self._bprefix) :].decode()
+        self.order(name, payload)
+
+    def _pass(self, channel: str, payload: bytes) -> None:
         if self._on_message is not None:
-            self._on_message(name, payload)
+            self._on_message(channel, payload)
 
     async def _subscriber(self) -> RespConnection:
         """A fresh pub/sub connection subscribed to every channel; raises if Redis is away."""
@@ -284,6 +293,7 @@ class RedisBroker:
                 break
             delay = 0.1
             self.reconnects += 1
+            self.order.reset()
             log.warning("redis broker reconnected; sockets re-read what they missed")
             if self._on_reconnect is not None:
                 self._on_reconnect()
