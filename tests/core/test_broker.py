@@ -163,3 +163,14 @@ async def test_redis_broker_puts_a_channels_events_back_in_seq_order() -> None:
     finally:
         await publisher.stop()
         await subscriber.stop()
+
+
+def test_url_of_a_redis_py_client() -> None:
+    import redis.asyncio as redis
+
+    from ventanilla.core.redis_wire import url_of
+
+    assert url_of(redis.Redis.from_url("redis://127.0.0.1:6390/2")) == "redis://127.0.0.1:6390/0"
+    secret = redis.Redis.from_url("rediss://u:p%40ss@h:1/0")
+    assert url_of(secret) == "rediss://u:p%40ss@h:1/0"
+    assert url_of(redis.Redis.from_url("unix:///tmp/r.sock")) == "unix:///tmp/r.sock"

@@ -131,3 +131,19 @@ async def test_many_concurrent_checks_share_round_trips_and_keep_the_limit() -> 
     assert len(refused) == 300 - 3 * 40
     assert limiter.fallback._hits == {}  # Redis answered every check
     await client.aclose()
+
+
+async def test_rate_limits_reload_their_script_after_a_script_flush() -> None:
+    """A Redis that restarted (or was told SCRIPT FLUSH) has forgotten the script: the checks
+    load it again instead of falling back to this process's count."""
+    client = state_client(TEST_BROKER)
+    assert client is not None
+    reset_redis()
+    limiter = RedisRateLimiter(client, "flush", limit=2, window_seconds=60)
+    await limiter.check("k")
+    await client.script_flush()
+    await limiter.check("k")
+    with pytest.raises(RateLimited):
+        await limiter.check("k")
+    assert limiter.fallback._hits == {}  # Redis answered every check
+    await client.aclose()

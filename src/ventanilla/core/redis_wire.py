@@ -17,7 +17,7 @@ import ssl
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +72,12 @@ def parse(buf: bytes | bytearray, pos: int) -> tuple[Any, int]:
 
 
 class _Waiter:
-    __slots__ = ("error", "future", "left", "replies")
+    __slots__ = ("error", "future", "left", "raises", "replies")
 
-    def __init__(self, future: asyncio.Future[list[Any]], count: int) -> None:
+    def __init__(self, future: asyncio.Future[list[Any]], count: int, raises: bool) -> None:
         self.future = future
         self.left = count
+        self.raises = raises
         self.replies: list[Any] = []
         self.error: RedisReplyError | None = None
 
@@ -88,9 +89,9 @@ class RespConnection(asyncio.Protocol):
     does not answer within ``timeout`` seconds is aborted, so callers never hang on a Redis that
     stopped answering without closing (they see ``ConnectionError`` and keep what they sent)."""
 
-    def __init__(self, on_push: OnPush | None = None, timeout: float = 10.0) -> None:
+    def __init__(self, on_push: OnPush | None = None, timeout: float | None = 10.0) -> None:
         self._on_push = on_push
-        self._timeout = timeout
+        self._timeout = timeout or 10.0
         self._buf = bytearray()
         self._waiters: deque[_Waiter] = deque()
         self._transport: asyncio.Transport | None = None
@@ -148,7 +149,7 @@ class RespConnection(asyncio.Protocol):
         if not self._waiters:
             return  # e.g. the confirmation of a subscribe nobody waits for
         waiter = self._waiters[0]
-        if isinstance(value, RedisReplyError) and waiter.error is None:
+        if waiter.raises and isinstance(value, RedisReplyError) and waiter.error is None:
             waiter.error = value
         waiter.replies.append(value)
         waiter.left -= 1
@@ -160,15 +161,18 @@ class RespConnection(asyncio.Protocol):
                 else:
                     waiter.future.set_result(waiter.replies)
 
-    def send(self, commands: Sequence[bytes], replies: int) -> asyncio.Future[list[Any]]:
-        """Write packed commands; the future gets their ``replies`` answers (or raises)."""
+    def send(
+        self, commands: Sequence[bytes], replies: int, *, raises: bool = True
+    ) -> asyncio.Future[list[Any]]:
+        """Write packed commands; the future gets their ``replies`` answers, or raises the first
+        error reply (with ``raises=False`` error replies are returned as ``RedisReplyError``)."""
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         transport = self._transport
         if transport is None or transport.is_closing():
             future.set_exception(ConnectionError("Redis connection closed"))
             return future
         if replies > 0:
-            self._waiters.append(_Waiter(future, replies))
+            self._waiters.append(_Waiter(future, replies, raises))
             if self._watch is None:
                 self._arm()
         else:
@@ -207,9 +211,11 @@ class RespConnection(asyncio.Protocol):
 CONNECT_TIMEOUT = 5.0
 
 
-async def connect(url: str, on_push: OnPush | None = None) -> RespConnection:
+async def connect(
+    url: str, on_push: OnPush | None = None, *, wait_seconds: float | None = None
+) -> RespConnection:
     """Open and authenticate a connection to the Redis of ``url`` (redis://, rediss://,
-    unix://), or raise."""
+    unix://), or raise. ``wait_seconds`` bounds the connection and every later answer."""
     parts = urlsplit(url)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     username = unquote(parts.username) if parts.username else query.get("username")
@@ -217,9 +223,9 @@ async def connect(url: str, on_push: OnPush | None = None) -> RespConnection:
     loop = asyncio.get_running_loop()
 
     def factory() -> RespConnection:
-        return RespConnection(on_push)
+        return RespConnection(on_push, wait_seconds)
 
-    async with asyncio.timeout(CONNECT_TIMEOUT):
+    async with asyncio.timeout(wait_seconds or CONNECT_TIMEOUT):
         if parts.scheme == "unix":
             _, conn = await loop.create_unix_connection(factory, parts.path)
         else:
@@ -244,3 +250,17 @@ def close_quietly(conn: RespConnection | None) -> None:
     if conn is not None:
         with contextlib.suppress(Exception):
             conn.close()
+
+
+def url_of(client: Any) -> str:
+    """The URL of a redis-py client's server (host, port or socket, credentials, TLS)."""
+    pool = client.connection_pool
+    kw = pool.connection_kwargs
+    user, password = kw.get("username"), kw.get("password")
+    auth = ""
+    if password:
+        auth = f"{quote(user or '', safe='')}:{quote(password, safe='')}@"
+    if kw.get("path"):
+        return f"unix://{auth}{kw['path']}"
+    scheme = "rediss" if "SSL" in type(pool).__name__ + pool.connection_class.__name__ else "redis"
+    return f"{scheme}://{auth}{kw.get('host', '127.0.0.1')}:{kw.get('port', 6379)}/0"
