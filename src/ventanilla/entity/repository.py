@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ventanilla.core.db import utcnow
@@ -31,8 +32,12 @@ async def notice(session: AsyncSession, version: str) -> PrivacyNotice | None:
 
 
 async def add_notice(session: AsyncSession, version: str, text: str) -> None:
-    session.add(PrivacyNotice(version=version, text=text))
-    await session.flush()
+    """Record a notice version once, even when several processes record it at the same moment
+    (the first conversations on a fresh database, one per worker, used to fail with 500)."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    stmt = insert(PrivacyNotice).values(version=version, text=text, created_at=utcnow())
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["version"]))
 
 
 async def notice_versions(session: AsyncSession) -> list[str]:
