@@ -45,12 +45,13 @@ def _db(events: dict[int, str]) -> Any:
     return catch_up
 
 
-async def _drain(conn: Connection) -> None:
-    for _ in range(100):
+async def _drain(conn: Connection, timeout: float = 30.0) -> None:
+    """Until the connection's queue is empty (each send completes from the event loop, so a
+    busy machine needs more turns of it), then a little more for the last send."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while conn.queued and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.005)
-        if not conn.queued:
-            await asyncio.sleep(0.01)
-            return
+    await asyncio.sleep(0.01)
 
 
 async def test_replay_then_live_in_order_without_duplicates() -> None:
