@@ -51,7 +51,7 @@ async def test_marks_made_during_a_commit_go_in_the_next_one(db: Database) -> No
         conv = await uow.session.get(Conversation, "s3")
         assert conv is not None
         conv.last_seq = 10
-    marks = SeenMarks(db)
+    marks = SeenMarks(db, delay=0)
     marks.mark("s3", "agent", 2)
     await asyncio.sleep(0)  # the first commit is under way
     marks.mark("s3", "agent", 7)
@@ -59,3 +59,50 @@ async def test_marks_made_during_a_commit_go_in_the_next_one(db: Database) -> No
     async with db.unit() as uow:
         conv = await uow.session.get(Conversation, "s3")
         assert conv is not None and conv.agent_seen_seq == 7
+
+
+async def test_marks_of_the_next_moments_wait_for_the_same_transaction(db: Database) -> None:
+    """A batch waits a moment before committing, so a steady stream of ``seen`` frames does
+    not keep the database busy with one transaction after another."""
+    await _conversations(db, ("s4", "active", 1), ("s5", "active", 1))
+    async with db.unit() as uow:
+        for conv_id in ("s4", "s5"):
+            conv = await uow.session.get(Conversation, conv_id)
+            assert conv is not None
+            conv.last_seq = 10
+    at_once = SeenMarks(db, delay=0)
+    at_once.mark("s4", "agent", 1)
+    await asyncio.sleep(0.1)
+    at_once.mark("s5", "agent", 1)
+    await at_once.flush()
+    assert at_once.transactions == 2  # without the wait: a transaction per moment
+    gathered = SeenMarks(db, delay=0.5)
+    gathered.mark("s4", "agent", 2)
+    await asyncio.sleep(0.1)
+    gathered.mark("s5", "agent", 2)
+    await gathered.flush()
+    assert gathered.transactions == 1
+
+
+async def test_a_conversation_held_by_the_writer_is_marked_in_a_later_batch(db: Database) -> None:
+    """``seen`` never waits for a row another transaction holds (PostgreSQL: SKIP LOCKED), so it
+    cannot deadlock with the chat writer; the mark is kept for the next batch."""
+    from ventanilla.conversations import repository
+
+    await _conversations(db, ("s6", "active", 1))
+    async with db.unit() as uow:
+        conv = await uow.session.get(Conversation, "s6")
+        assert conv is not None
+        conv.last_seq = 9
+    marks = SeenMarks(db, delay=0.05)
+    postgres = db.engine.dialect.name == "postgresql"
+    async with db.unit() as writer:
+        await repository.lock(writer.session, "s6")  # the chat writer's batch holds the row
+        marks.mark("s6", "citizen", 5)
+        if postgres:
+            await asyncio.sleep(0.3)  # batches meanwhile skip it instead of waiting
+            assert marks.transactions >= 2
+    await marks.flush()
+    async with db.unit() as uow:
+        conv = await uow.session.get(Conversation, "s6")
+        assert conv is not None and conv.citizen_seen_seq == 5

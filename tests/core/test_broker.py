@@ -170,7 +170,16 @@ def test_url_of_a_redis_py_client() -> None:
 
     from ventanilla.core.redis_wire import url_of
 
-    assert url_of(redis.Redis.from_url("redis://127.0.0.1:6390/2")) == "redis://127.0.0.1:6390/0"
+    assert url_of(redis.Redis.from_url("redis://127.0.0.1:6390/2")) == "redis://127.0.0.1:6390/2"
     secret = redis.Redis.from_url("rediss://u:p%40ss@h:1/0")
     assert url_of(secret) == "rediss://u:p%40ss@h:1/0"
-    assert url_of(redis.Redis.from_url("unix:///tmp/r.sock")) == "unix:///tmp/r.sock"
+    assert url_of(redis.Redis.from_url("unix:///tmp/r.sock?db=3")) == "unix:///tmp/r.sock?db=3"
+
+
+def test_the_database_of_a_redis_url() -> None:
+    from ventanilla.core.redis_wire import database_number
+
+    assert database_number("redis://h:1/4") == 4
+    assert database_number("redis://h:1") == 0
+    assert database_number("unix:///tmp/r.sock?db=3") == 3
+    assert database_number("redis://h:1/?db=5") == 5

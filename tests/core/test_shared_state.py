@@ -147,3 +147,22 @@ async def test_rate_limits_reload_their_script_after_a_script_flush() -> None:
         await limiter.check("k")
     assert limiter.fallback._hits == {}  # Redis answered every check
     await client.aclose()
+
+
+async def test_rate_limit_keys_go_to_the_urls_database() -> None:
+    """The limiter's own connection selects the URL's database, as redis-py does: with
+    ``redis://…/9`` nothing lands in database 0 (another application's, perhaps)."""
+    base = TEST_BROKER.rsplit("/", 1)[0]
+    client = state_client(f"{base}/9")
+    plain = redis.Redis.from_url(f"{base}/0")
+    assert client is not None
+    await client.flushdb()
+    for key in await plain.keys("ventanilla:rl:dbsel:*"):  # left by an interrupted run
+        await plain.delete(key)
+    limiter = RedisRateLimiter(client, "dbsel", limit=2, window_seconds=60)
+    await limiter.check("k")
+    assert await client.keys("ventanilla:rl:dbsel:*")
+    assert not await plain.keys("ventanilla:rl:dbsel:*")
+    await client.flushdb()
+    await client.aclose()
+    await plain.aclose()

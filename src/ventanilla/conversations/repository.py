@@ -204,16 +204,28 @@ async def search(
 
 
 async def seen_state(session: AsyncSession, ids: list[str]) -> dict[str, tuple[int, int, int]]:
-    """(last_seq, citizen_seen_seq, agent_seen_seq) of many conversations (``seen.py``)."""
+    """(last_seq, citizen_seen_seq, agent_seen_seq) of many conversations (``seen.py``), each
+    row locked until the commit, leaving out those another transaction holds right now
+    (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer at a time and no row locks):
+    ``seen`` marks never wait for the chat writer, nor it for them beyond their own rows, so
+    the two can't deadlock."""
     rows = await session.execute(
         select(
             Conversation.id,
             Conversation.last_seq,
             Conversation.citizen_seen_seq,
             Conversation.agent_seen_seq,
-        ).where(Conversation.id.in_(ids))
+        )
+        .where(Conversation.id.in_(ids))
+        .order_by(Conversation.id)
+        .with_for_update(skip_locked=True)
     )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+async def existing_ids(session: AsyncSession, ids: list[str]) -> set[str]:
+    rows = await session.scalars(select(Conversation.id).where(Conversation.id.in_(ids)))
+    return set(rows)
 
 
 async def raise_seen(session: AsyncSession, role: str, marks: list[tuple[str, int]]) -> None:

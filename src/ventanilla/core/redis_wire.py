@@ -220,6 +220,7 @@ async def connect(
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     username = unquote(parts.username) if parts.username else query.get("username")
     password = unquote(parts.password) if parts.password else query.get("password")
+    db = database_number(url)
     loop = asyncio.get_running_loop()
 
     def factory() -> RespConnection:
@@ -240,10 +241,21 @@ async def connect(
             else:
                 # A refused connection (e.g. max clients) answers an error and closes: see it now.
                 await conn.call(b"PING")
+            if db:  # keys (the rate limits' scripts) go to the URL's database; pub/sub ignores it
+                await conn.call(b"SELECT", str(db).encode())
         except BaseException:
             conn.abort()
             raise
     return conn
+
+
+def database_number(url: str) -> int:
+    """The database of a Redis URL: ``redis://host:port/N``, or ``?db=N`` (unix sockets)."""
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    path = parts.path.strip("/") if parts.scheme != "unix" else ""
+    value = query.get("db") or path or "0"
+    return int(value) if value.isdigit() else 0
 
 
 def close_quietly(conn: RespConnection | None) -> None:
@@ -260,7 +272,8 @@ def url_of(client: Any) -> str:
     auth = ""
     if password:
         auth = f"{quote(user or '', safe='')}:{quote(password, safe='')}@"
+    db = int(kw.get("db") or 0)
     if kw.get("path"):
-        return f"unix://{auth}{kw['path']}"
+        return f"unix://{auth}{kw['path']}?db={db}"
     scheme = "rediss" if "SSL" in type(pool).__name__ + pool.connection_class.__name__ else "redis"
-    return f"{scheme}://{auth}{kw.get('host', '127.0.0.1')}:{kw.get('port', 6379)}/0"
+    return f"{scheme}://{auth}{kw.get('host', '127.0.0.1')}:{kw.get('port', 6379)}/{db}"
