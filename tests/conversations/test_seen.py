@@ -10,14 +10,19 @@ from ventanilla.conversations.seen import SeenMarks
 from ventanilla.core.db import Database, decode_envelope
 
 
-async def test_marks_gather_into_few_transactions_and_only_raise(db: Database) -> None:
-    await _conversations(db, ("s1", "active", 1), ("s2", "active", 1))
+async def _with_events(db: Database, last_seq: int, *ids: str, agent_seen: int = 0) -> None:
+    """Active conversations ``ids`` whose last event is ``last_seq``."""
+    await _conversations(db, *((i, "active", 1) for i in ids))
     async with db.unit() as uow:
-        for conv_id in ("s1", "s2"):
+        for conv_id in ids:
             conv = await uow.session.get(Conversation, conv_id)
             assert conv is not None
-            conv.last_seq = 40
-            conv.agent_seen_seq = 5
+            conv.last_seq = last_seq
+            conv.agent_seen_seq = agent_seen
+
+
+async def test_marks_gather_into_few_transactions_and_only_raise(db: Database) -> None:
+    await _with_events(db, 40, "s1", "s2", agent_seen=5)
     published: list[tuple[str, bytes]] = []
 
     async def publish(outgoing: list[tuple[str, bytes]]) -> None:
@@ -46,11 +51,7 @@ async def test_marks_gather_into_few_transactions_and_only_raise(db: Database) -
 
 
 async def test_marks_made_during_a_commit_go_in_the_next_one(db: Database) -> None:
-    await _conversations(db, ("s3", "active", 1))
-    async with db.unit() as uow:
-        conv = await uow.session.get(Conversation, "s3")
-        assert conv is not None
-        conv.last_seq = 10
+    await _with_events(db, 10, "s3")
     marks = SeenMarks(db, delay=0)
     marks.mark("s3", "agent", 2)
     await asyncio.sleep(0)  # the first commit is under way
@@ -64,12 +65,7 @@ async def test_marks_made_during_a_commit_go_in_the_next_one(db: Database) -> No
 async def test_marks_of_the_next_moments_wait_for_the_same_transaction(db: Database) -> None:
     """A batch waits a moment before committing, so a steady stream of ``seen`` frames does
     not keep the database busy with one transaction after another."""
-    await _conversations(db, ("s4", "active", 1), ("s5", "active", 1))
-    async with db.unit() as uow:
-        for conv_id in ("s4", "s5"):
-            conv = await uow.session.get(Conversation, conv_id)
-            assert conv is not None
-            conv.last_seq = 10
+    await _with_events(db, 10, "s4", "s5")
     at_once = SeenMarks(db, delay=0)
     at_once.mark("s4", "agent", 1)
     await asyncio.sleep(0.1)
@@ -89,11 +85,7 @@ async def test_a_conversation_held_by_the_writer_is_marked_in_a_later_batch(db: 
     cannot deadlock with the chat writer; the mark is kept for the next batch."""
     from ventanilla.conversations import repository
 
-    await _conversations(db, ("s6", "active", 1))
-    async with db.unit() as uow:
-        conv = await uow.session.get(Conversation, "s6")
-        assert conv is not None
-        conv.last_seq = 9
+    await _with_events(db, 9, "s6")
     marks = SeenMarks(db, delay=0.05)
     postgres = db.engine.dialect.name == "postgresql"
     async with db.unit() as writer:
