@@ -493,12 +493,15 @@ class Worker:
         """The widget (widget.js ``scheduleSeen``) reports the highest agent message seq 100 ms
         after the last event it displayed (debounced); the console (workspace.js ``maybeSeen``)
         reports the conversation's last seq at once, on every event of the conversation on
-        screen, its own messages' echoes included. Both only when the seq grew."""
+        screen; an agent's message raises the console's mark without a frame (the server's
+        writer stores the agent's mark with it). Both only when the seq grew."""
         conv_id, seq = f.get("conversation_id"), f.get("seq")
         if not isinstance(conv_id, str) or not isinstance(seq, int):
             return
         if sock.role == "agent":
-            if conv_id == sock.selected and seq > sock.seen_sent.get(conv_id, 0):
+            if f.get("kind") == "message" and (f.get("author") or {}).get("role") == "agent":
+                sock.seen_sent[conv_id] = max(seq, sock.seen_sent.get(conv_id, 0))
+            elif conv_id == sock.selected and seq > sock.seen_sent.get(conv_id, 0):
                 sock.seen_sent[conv_id] = seq
                 frame = {"type": "seen", "conversation_id": conv_id, "seq": seq}
                 if sock.send(orjson.dumps(frame).decode()):

@@ -227,3 +227,32 @@ async def test_other_writers_take_turns_with_the_batches(db: Database) -> None:
     seqs = await asyncio.gather(*(f(i) for i in range(15) for f in (rest, socket)))
     assert sorted(seqs) == list(range(1, 31))
     assert [seq for _, seq, _, _ in await _events(db)] == list(range(1, 31))
+
+
+@pytest.mark.parametrize("path", ["default", "portable"])
+async def test_an_agent_message_raises_the_agents_seen_mark(db: Database, path: str) -> None:
+    """Whoever replies has read what came before: the agent's mark rises to its own message in
+    the same transaction, so the console sends no ``seen`` for its own messages. It only ever
+    rises, and a citizen's message leaves it alone."""
+    if path == "portable":
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL always takes its own batch statement (writer_pg)")
+        db.thread_transactions = None  # the SQLAlchemy path (SQLite in memory)
+    agent_id = await _conversations(db, ("c_s", "active", 1), ("c_t", "active", 1))
+    async with db.unit() as uow:
+        ahead = await uow.session.get(Conversation, "c_t")
+        assert ahead is not None
+        ahead.agent_seen_seq = 9  # seen further already (another tab): never lowered
+    writer = MessageWriter(db)
+    agent = ("agent", agent_id, "Ag")
+    for conv_id in ("c_s", "c_t"):
+        await writer.post(conv_id, author=CITIZEN, client_id="q", body="hola", internal=False)
+    await writer.post("c_s", author=agent, client_id="r", body="buenas", internal=False)
+    await writer.post("c_t", author=agent, client_id="r", body="buenas", internal=False)
+    await writer.post("c_s", author=CITIZEN, client_id="q2", body="gracias", internal=False)
+    async with db.unit() as uow:
+        s = await uow.session.get(Conversation, "c_s")
+        t = await uow.session.get(Conversation, "c_t")
+        assert s is not None and t is not None
+        assert (s.last_seq, s.agent_seen_seq, s.citizen_seen_seq) == (3, 2, 0)
+        assert (t.last_seq, t.agent_seen_seq) == (2, 9)

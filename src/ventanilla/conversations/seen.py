@@ -1,7 +1,8 @@
 """``seen`` frames of this process, committed together.
 
-Clients report what they have read often: the console on every event of the conversation on
-screen (its own messages' echoes included), the widget 100 ms after new messages. One
+Clients report what they have read often: the console on every citizen event of the
+conversation on screen (an agent's own message raises the agent's mark in the chat writer's
+transaction, so its echo needs no report), the widget 100 ms after new messages. One
 transaction per frame cost more than the message itself, and each took a turn on SQLite's
 only connection away from the chat writer. Here a frame only records the highest ``seq`` per
 (conversation, role); one task commits everything waiting in one transaction and, while it

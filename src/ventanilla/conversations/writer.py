@@ -7,7 +7,9 @@ number of statements, whatever the batch size:
 1. read (and on PostgreSQL lock, in id order) the conversations of the batch;
 2. read the events of those conversations that already carry one of the batch's ``client_id``s;
 3. insert the new events (one executemany);
-4. update the conversations' counters (one executemany).
+4. update the conversations' counters (one executemany), raising the agent's ``seen`` mark
+   to the agent's own latest message: whoever replies has read what came before, so the
+   console owes no ``seen`` frame for its own messages (half the ``seen`` traffic).
 
 Only after the commit are the frames published and the senders answered, so an ``ack`` still
 means "stored" (principle 1). Sequence numbers come from the conversation rows read inside the
@@ -30,7 +32,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ventanilla.assistant import queue as assistant_queue
@@ -316,5 +318,9 @@ _UPDATE = (
         last_message=bindparam("b_last_message"),
         last_agent_seq=bindparam("b_last_agent_seq"),
         last_agent_at=bindparam("b_last_agent_at"),
+        agent_seen_seq=case(
+            (_CONV.c.agent_seen_seq < bindparam("b_last_agent_seq"), bindparam("b_last_agent_seq")),
+            else_=_CONV.c.agent_seen_seq,
+        ),
     )
 )

@@ -58,7 +58,8 @@ WITH new_events AS (
          AS u(c, s, k, i, r, a, n, b, cl)
 ), counters AS (
     UPDATE conversations AS conv
-    SET last_seq = v.s, last_message = v.m, last_agent_seq = v.ags, last_agent_at = v.aat
+    SET last_seq = v.s, last_message = v.m, last_agent_seq = v.ags, last_agent_at = v.aat,
+        agent_seen_seq = GREATEST(conv.agent_seen_seq, v.ags)
     FROM unnest($11::varchar[], $12::int[], $13::varchar[], $14::int[], $15::timestamptz[])
          AS v(id, s, m, ags, aat)
     WHERE conv.id = v.id

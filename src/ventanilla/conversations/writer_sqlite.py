@@ -58,7 +58,14 @@ def store_sync(batch: list[_Pending], now: datetime, conn: Connection) -> _Plan:
         if plan.rows:
             cur.executemany(sql.insert_event, sql.event_values(plan.rows))
             changed = [
-                (c.last_seq, c.last_message, c.last_agent_seq, sql.write_time(c.last_agent_at), i)
+                (
+                    c.last_seq,
+                    c.last_message,
+                    c.last_agent_seq,
+                    sql.write_time(c.last_agent_at),
+                    c.last_agent_seq,
+                    i,
+                )
                 for i, c in convs.items()
                 if c.changed
             ]
@@ -97,7 +104,7 @@ class _SqliteSql:
         self.insert_job, self._job_cols = _insert_sql(_JOB, dialect)
         self.update = (
             f"UPDATE {_CONV.name} SET last_seq = ?, last_message = ?, last_agent_seq = ?, "  # noqa: S608 (table names and ?s only)
-            "last_agent_at = ? WHERE id = ?"
+            "last_agent_at = ?, agent_seen_seq = max(agent_seen_seq, ?) WHERE id = ?"
         )
 
     def read_time(self, value: Any) -> Any:

@@ -263,6 +263,9 @@ socket.addEventListener('event', ({ detail: ev }) => {
   const conv = convs.get(ev.conversation_id);
   if (!conv) return;
   conv.events.push(ev);
+  // An agent's message raises the conversation's agent mark on the server (the writer stores
+  // it so): no `seen` frame is owed for it, only for what the citizen writes afterwards.
+  if (ev.kind === 'message' && ev.author && ev.author.role === 'agent') conv.seenSent = Math.max(conv.seenSent, ev.seq);
   if (isCitizenMessage(ev)) {
     conv.typing = false;
     if (ev.seq > conv.seenSent) conv.unread += 1;

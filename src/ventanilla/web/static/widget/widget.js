@@ -682,6 +682,10 @@
         setSeq(el, ev.seq);
         place(el, ev.seq);
         maxAgentSeq = Math.max(maxAgentSeq, ev.seq);
+        if (a.role === 'agent' && ev.seq > agentSeen) {
+          agentSeen = ev.seq; // the agent's reply means it has seen what came before (the server stores it so)
+          refreshSeen();
+        }
         if (live) showTyping(false);
         if (ev.seq > seenSent && !(isOpen && d.visibilityState === 'visible')) setUnread(unread + 1);
       }
