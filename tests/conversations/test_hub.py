@@ -265,3 +265,29 @@ async def test_heartbeat_pings_live_sockets_and_expires_silent_ones() -> None:
     beat.discard(live)
     await live.stop()
     await silent.stop()
+
+
+async def test_heartbeat_spreads_the_pings_over_the_beat() -> None:
+    """Sockets added together are not pinged together (2,000 pings at once stalled the event
+    loop for ~0.1 s): each has its own turn in the beat, and one ping per beat."""
+    sockets = [FakeSocket() for _ in range(200)]
+    conns = [Connection(ws, _db({}), 10) for ws in sockets]  # type: ignore[arg-type]
+    beat = Heartbeat()
+    for conn in conns:
+        beat.add(conn, 10)
+    now = asyncio.get_running_loop().time()
+    for conn in conns:
+        conn.last_heard = now + 30  # all alive throughout
+    beat.beat(now + 2.5)  # a quarter of the beat
+    await asyncio.gather(*(_drain(conn) for conn in conns))
+    first = sum(1 for ws in sockets if ws.sent)
+    assert 20 <= first <= 80  # about 50: a quarter of the sockets' turns
+    beat.beat(now + 10)  # the whole beat: every socket once
+    await asyncio.gather(*(_drain(conn) for conn in conns))
+    assert all(ws.sent == [orjson.loads(PING)] for ws in sockets)
+    beat.beat(now + 20)  # the next beat: once more each
+    await asyncio.gather(*(_drain(conn) for conn in conns))
+    assert all(len(ws.sent) == 2 for ws in sockets)
+    for conn in conns:
+        beat.discard(conn)
+        await conn.stop()
