@@ -29,6 +29,7 @@ from ventanilla.conversations.socket_loop import Socket
 from ventanilla.conversations.sockets import announce_gone
 from ventanilla.conversations.sockets import router as sockets_router
 from ventanilla.conversations.widget_routes import router as widget_router
+from ventanilla.core import heap
 from ventanilla.core.errors import AppError
 from ventanilla.core.i18n import resolve_lang, translate
 from ventanilla.core.ops import ProxyHeaders, RequestTimer
@@ -91,8 +92,13 @@ class Ventanilla(FastAPI):
 
 
 def create_app(
-    settings: Settings | None = None, *, demo_login: dict[str, str] | None = None
+    settings: Settings | None = None,
+    *,
+    demo_login: dict[str, str] | None = None,
+    server_heap: bool = False,
 ) -> FastAPI:
+    """``server_heap``: this process is a server worker, tune its garbage collector
+    (``core/heap.py``; not for apps created inside another program, such as the tests)."""
     settings = settings or Settings()
     ctx = Context.build(settings)
     register_case_jobs(ctx)  # the daily PQRSD summary (cases/jobs.py)
@@ -106,9 +112,13 @@ def create_app(
         await ctx.presence.start(on_gone=lambda users: _announce_all_gone(ctx, users))
         ctx.mail_worker = MailWorker(ctx.db, settings)
         ctx.mail_worker.start(ctx.jobs)
-        warm_assistant(ctx)  # build the engine now, not when the first citizen asks
+        # build the engine now, not when the first citizen asks
+        warm_assistant(ctx, then=heap.freeze if server_heap else None)
         ctx.jobs.start(ctx)
         ctx.metrics.start(ctx)
+        if server_heap:
+            heap.tune()
+            heap.freeze()
         try:
             yield
         finally:
@@ -251,4 +261,4 @@ def app_from_env() -> FastAPI:
     import os
 
     demo = os.environ.get("VENTANILLA_DEMO_LOGIN")
-    return create_app(Settings(), demo_login=json.loads(demo) if demo else None)
+    return create_app(Settings(), demo_login=json.loads(demo) if demo else None, server_heap=True)

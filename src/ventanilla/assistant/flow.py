@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,14 +58,17 @@ async def _engine(ctx: Context, revision: int) -> Built:
     return await ctx.assistant.engine(revision, load)
 
 
-def warm(ctx: Context) -> None:
-    """Build the engine ahead of the first question (a new conversation is starting)."""
+def warm(ctx: Context, then: Callable[[], None] | None = None) -> None:
+    """Build the engine ahead of the first question (a new conversation is starting); then
+    call ``then`` (the server freezes its heap: ``core/heap.py``)."""
 
     async def run() -> None:
         async with ctx.db.unit() as uow:
             state = await kb_repository.state(uow.session)
         if state is not None and state.active_entries:
             await _engine(ctx, state.revision)
+        if then is not None:
+            then()
 
     ctx.assistant.spawn(run())
 
