@@ -22,6 +22,8 @@ from ventanilla.cases.chat_lookup import LOOKUPS_PER_HOUR, candidate, find_email
         ("CÓMO VA LA SOLICITUD Pqrsd - 2026 - 000045, por favor", "PQRSD-2026-000045"),
         ("el programa del 27-11 estuvo bien", None),
         ("mi cédula es 1020-3040", None),
+        ("radicado CC\uff0d2026\uff0d77 (guion de ancho completo)", "CC-2026-000077"),
+        ("mi número es el veintisiete de noviembre, sin guiones 2026", None),
     ],
 )
 def test_numbers_in_sentences(text: str, number: str | None) -> None:

@@ -57,9 +57,19 @@ def find_email(text: str) -> str | None:
     return match.group(0).strip(".") if match else None
 
 
+# A filing number has a hyphen (or what NFKD folds into one) and digits: without both, the
+# message is not folded and searched at all (this runs on every citizen message).
+_HYPHENS = ("-", "\uff0d", "\ufe63")
+_DIGIT = re.compile(r"\d")
+
+
 def candidate(text: str) -> bool:
     """Cheap and without the database: could this message be part of a status lookup?"""
-    return bool(NUMBER.search(_plain(text)) or ("@" in text and EMAIL.search(text)))
+    if "@" in text and EMAIL.search(text):
+        return True
+    if not any(h in text for h in _HYPHENS) or not _DIGIT.search(text):
+        return False
+    return NUMBER.search(_plain(text)) is not None
 
 
 async def _recent_automatic(uow: UnitOfWork, conversation_id: str) -> list[Event]:

@@ -159,14 +159,26 @@ def _insert_sql(table: Table, dialect: Dialect) -> tuple[str, _Columns]:
 
 
 def _values(cols: _Columns, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows as tuples of column values. A value that is the very object of the row before
+    (a batch's rows share their ``created_at``) is converted once."""
     out = []
+    last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(cols)
     for row in rows:
         values = []
-        for name, convert, optional in cols:
+        for i, (name, convert, optional) in enumerate(cols):
             value = row.get(name) if optional else row[name]
-            values.append(convert(value) if convert is not None and value is not None else value)
+            if convert is not None and value is not None:
+                before, converted = last[i]
+                if value is not before:
+                    converted = convert(value)
+                    last[i] = (value, converted)
+                value = converted
+            values.append(value)
         out.append(tuple(values))
     return out
+
+
+_NOTHING = object()
 
 
 def _marks(n: int) -> str:

@@ -78,6 +78,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
+            # The driver is in autocommit mode and SQLAlchemy ends every transaction it begins
+            # (commit, or rollback on close), so the pool's reset on return was a rollback of
+            # nothing: a round trip to aiosqlite's thread for each turn the chat writer takes
+            # (``ThreadTransactions.run``), ~3 % of the process's time at 2,000 msgs/s.
+            pool_reset_on_return=None,
         )
         _configure_sqlite(engine.sync_engine)
         return engine
