@@ -95,10 +95,12 @@ async def test_unfollowed_conversations_are_not_sent() -> None:
 async def test_slow_consumer_is_disconnected_not_buffered_forever() -> None:
     ws = FakeSocket(delay=1.0)
     conn = Connection(ws, _db({}), max_queue=4)  # type: ignore[arg-type]
+    before = Connection.slow_closed
     for i in range(20):
         conn.send_json({"type": "typing", "n": i})
     await asyncio.sleep(0.05)
     assert conn.closed and ws.closed_with == CLOSE_SLOW
+    assert Connection.slow_closed == before + 1  # counted once (/metrics)
     assert conn.queued <= 4
     await conn.stop()
 

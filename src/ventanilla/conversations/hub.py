@@ -69,6 +69,7 @@ class Connection:
     )
 
     frames_sent: ClassVar[int] = 0  # in this process, for /metrics
+    slow_closed: ClassVar[int] = 0  # sockets closed as slow consumers (4429), for /metrics
 
     def __init__(self, ws: WebSocket, catch_up: CatchUp, max_queue: int) -> None:
         self.ws = ws
@@ -100,6 +101,7 @@ class Connection:
         if self._busy:
             if len(self._pending) >= self._max:
                 log.info("slow consumer disconnected")
+                Connection.slow_closed += 1
                 self.shut(CLOSE_SLOW)
                 self._pending.clear()
                 return

@@ -63,13 +63,20 @@ class Metrics:
         from ventanilla.conversations.hub import Connection
 
         agents = ctx.presence.local_sockets()
-        broker_reconnects = getattr(ctx.hub.broker, "reconnects", 0)
+        broker = ctx.hub.broker
+        broker_reconnects = getattr(broker, "reconnects", 0)
+        backlog = getattr(broker, "backlog", None)
         return {
             "process": self.process,
             "sockets": {"agent": agents, "citizen": max(0, ctx.hub.connection_count - agents)},
             "messages_persisted": self.messages_persisted,
             "frames_delivered": Connection.frames_sent,
             "broker_reconnects": broker_reconnects,
+            # the Redis broker's payloads waiting to be published, late and lost (core/broker.py)
+            "broker_backlog": backlog() if callable(backlog) else 0,
+            "broker_republished": getattr(broker, "republished", 0),
+            "broker_dropped": getattr(broker, "dropped", 0),
+            "slow_consumers": Connection.slow_closed,
             "job_runs": [[job, outcome, n] for (job, outcome), n in ctx.jobs.runs.items()],
             "requests": self.requests,
             "request_sums": dict(self.request_sums),
@@ -142,7 +149,8 @@ def _exposition(snapshots: list[dict[str, Any]], waiting: int, outbox: dict[str,
         out.extend(rows())
 
     def per_process(name: str, field: str) -> list[str]:
-        return [f"{name}{_labels(process=s['process'])} {s[field]}" for s in snapshots]
+        # a process still running an older version may not report a newer field yet
+        return [f"{name}{_labels(process=s['process'])} {s.get(field, 0)}" for s in snapshots]
 
     family(
         "ventanilla_open_sockets",
@@ -171,6 +179,30 @@ def _exposition(snapshots: list[dict[str, Any]], waiting: int, outbox: dict[str,
         "counter",
         "Times the broker connection was lost and re-established.",
         lambda: per_process("ventanilla_broker_reconnects_total", "broker_reconnects"),
+    )
+    family(
+        "ventanilla_broker_backlog",
+        "gauge",
+        "Payloads waiting to be published while Redis refuses them (delivered late, in order).",
+        lambda: per_process("ventanilla_broker_backlog", "broker_backlog"),
+    )
+    family(
+        "ventanilla_broker_republished_total",
+        "counter",
+        "Payloads published late, from the backlog.",
+        lambda: per_process("ventanilla_broker_republished_total", "broker_republished"),
+    )
+    family(
+        "ventanilla_broker_dropped_total",
+        "counter",
+        "Payloads dropped because the backlog was full (sockets re-read them from the database).",
+        lambda: per_process("ventanilla_broker_dropped_total", "broker_dropped"),
+    )
+    family(
+        "ventanilla_slow_consumers_total",
+        "counter",
+        "Websockets closed because they did not read their frames (4429; they resume).",
+        lambda: per_process("ventanilla_slow_consumers_total", "slow_consumers"),
     )
     family(
         "ventanilla_job_runs_total",
