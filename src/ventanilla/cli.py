@@ -31,7 +31,7 @@ def _settings() -> Settings:
 
 def _run_granian(host: str, port: int, workers: int) -> None:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
 
     Granian(
         "ventanilla.app:app_from_env",
@@ -42,6 +42,10 @@ def _run_granian(host: str, port: int, workers: int) -> None:
         factory=True,
         log_access=False,
         websockets=True,
+        # Not "auto": it prefers rloop whenever that package is installed, and asyncpg cannot
+        # open its connection on rloop ("TCPTransport protocol cannot be changed", measured with
+        # rloop 0.5). uvloop is a dependency.
+        loop=Loops.uvloop,
     ).serve()
 
 
