@@ -5,7 +5,8 @@ the honest "text it has never seen" figure, since each set was written separatel
 Only the four sets named in ``SETS`` are read, by name: any other case file next to them (a
 later blind set) is never opened. Features are computed once per case and engine; calibration
 and decisions then run on them (``calibration.fit_params``, ``engine.settle``), so this prints
-quality only, no timings. Run by hand:
+quality only, no timings; ``rank1`` is the share of in-scope cases whose right entry is ranked
+first (what a perfect confidence model could answer). Run by hand:
 
     .venv/bin/python bench/kb_crossval.py [--folds 5] [--repeats 4] [--out FILE]
 """
@@ -31,7 +32,7 @@ from ventanilla.kb.files import read_file
 from ventanilla.settings import Settings
 
 SETS = ("", "_blind", "_blind2", "_blind3")  # canal_capital_cases{suffix}.csv, never a glob
-KEYS = ("top1_accuracy", "wrong_answer_rate", "abstain_rate_out_of_scope")
+KEYS = ("top1_accuracy", "wrong_answer_rate", "abstain_rate_out_of_scope", "rank1")
 NEAR = 0.95  # cases whose e5 vectors are this close stay in the same fold
 
 
@@ -77,8 +78,22 @@ class Bench:
         for k in ENGINES:
             settled = [settle(self.scored[k][i], params[k], self.other[i]) for i in rows]
             r = cal.tally(self.index.ids, cases, settled)
-            out[k] = {key: r[key] for key in (*KEYS, "choices_rate")}
+            out[k] = {key: r[key] for key in (*KEYS[:3], "choices_rate")}
+            out[k]["rank1"] = self.rank1(k, rows)
         return out
+
+    def rank1(self, kind: EngineKind, rows: Sequence[int]) -> float | None:
+        """Share of the in-scope cases whose right entry the engine ranks first, whatever the
+        decision: the ceiling of top-1 for a perfect confidence model."""
+        inside = [i for i in rows if self.cases[i].expected]
+        ids = self.index.ids
+        first = sum(
+            1
+            for i in inside
+            if self.scored[kind][i].ranking
+            and ids[self.scored[kind][i].ranking[0]] == self.cases[i].expected
+        )
+        return round(first / len(inside), 4) if inside else None
 
     def groups(self) -> list[list[int]]:
         """Cases in connected groups of near-identical wording (e5 cosine >= ``NEAR``)."""
