@@ -103,9 +103,11 @@ async def test_metrics_count_a_conversation(server: LiveServer) -> None:
     assert series[f'ventanilla_messages_persisted_total{{process="{process}"}}'] == 1
     assert series[f'ventanilla_frames_delivered_total{{process="{process}"}}'] >= 1
     assert series["ventanilla_queue_waiting"] == 1
-    for name in ("broker_backlog", "broker_dropped_total", "slow_consumers_total"):
+    for name in ("broker_backlog", "broker_dropped_total"):
         assert series[f'ventanilla_{name}{{process="{process}"}}'] == 0
-    assert f'ventanilla_broker_republished_total{{process="{process}"}}' in series
+    # counters of the whole test process (other tests' slow consumers count too)
+    for name in ("broker_republished_total", "slow_consumers_total"):
+        assert series[f'ventanilla_{name}{{process="{process}"}}'] >= 0
     assert series['ventanilla_outbox_emails{status="pending"}'] >= 0
     histogram = "ventanilla_http_request_duration_seconds"
     count = f'{histogram}_count{{process="{process}",handler="/api/widget"}}'
