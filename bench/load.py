@@ -757,7 +757,9 @@ async def _capture(coro: Any) -> str | None:
         return f"{type(exc).__name__}: {str(exc)[:160]}"
 
 
-# The generator's collector, as the server's (src/ventanilla/core/heap.py THRESHOLDS)
+# The generator's collector, as the server's (src/ventanilla/core/heap.py THRESHOLDS). A copy,
+# not an import: importing ventanilla here, before `--src` puts its tree first on sys.path,
+# would load the installed package in place of the one being measured.
 GC_THRESHOLDS = (10_000, 50, 100)
 
 
