@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 import orjson
-import websockets
+from wsclient import WSClient
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -396,25 +396,25 @@ def worker_specs(args: argparse.Namespace, plan: dict[str, Any], port: int) -> l
 
 
 class Sock:
-    """A websocket with a writer task fed by an unbounded queue, so the scheduler never waits."""
+    """A client websocket: frames are handled as they arrive, a send is written at once."""
 
-    def __init__(self, worker: Worker, role: str, ws: Any) -> None:
+    def __init__(self, worker: Worker, role: str, ws: WSClient) -> None:
         self.worker, self.role, self.ws = worker, role, ws
-        self.queue: asyncio.Queue[str] = asyncio.Queue()
-        self.closed = False
         self.waiter: asyncio.Future[dict[str, Any]] | None = None
         # `seen` as the real clients send it (see Worker.seen_on_event)
         self.seen_sent: dict[str, int] = {}  # conversation id -> highest seq reported seen
         self.seen_want = 0  # citizen: highest agent message seq, reported after a 100 ms pause
         self.seen_timer: asyncio.TimerHandle | None = None
         self.selected = ""  # agent: the conversation on screen (the console reports only it)
-        self.tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
+        ws.on_text = self._on_text
+        ws.on_close = self._on_close
+
+    @property
+    def closed(self) -> bool:
+        return self.ws.closed
 
     def send(self, text: str) -> bool:
-        if self.closed:
-            return False
-        self.queue.put_nowait(text)
-        return True
+        return self.ws.send_text(text)
 
     async def request(self, text: str, timeout: float = 30.0) -> dict[str, Any]:
         """Send and wait for the next welcome/pong."""
@@ -423,30 +423,19 @@ class Sock:
         async with asyncio.timeout(timeout):
             return await self.waiter
 
-    async def _write(self) -> None:
-        try:
-            while True:
-                text = await self.queue.get()
-                await self.ws.send(text)
-        except websockets.ConnectionClosed:
-            self.closed = True
-
-    async def _read(self) -> None:
+    def _on_text(self, raw: str) -> None:
         w = self.worker
         try:
-            async for raw in self.ws:
-                try:
-                    w.on_frame(self, raw)
-                except Exception as exc:
-                    w.client_errors[type(exc).__name__] += 1
-        except websockets.ConnectionClosed:
-            pass
-        finally:
-            self.closed = True
-            if not w.closing:
-                w.disconnects[f"{self.role}:{self.ws.close_code}"] += 1
-                if self.waiter is not None and not self.waiter.done():
-                    self.waiter.set_exception(ConnectionError(f"closed {self.ws.close_code}"))
+            w.on_frame(self, raw)
+        except Exception as exc:
+            w.client_errors[type(exc).__name__] += 1
+
+    def _on_close(self) -> None:
+        w = self.worker
+        if not w.closing:
+            w.disconnects[f"{self.role}:{self.ws.close_code}"] += 1
+            if self.waiter is not None and not self.waiter.done():
+                self.waiter.set_exception(ConnectionError(f"closed {self.ws.close_code}"))
 
 
 class Step:
@@ -579,16 +568,8 @@ class Worker:
     # -- sockets -----------------------------------------------------------------------------------
     async def _connect(self, path: str, role: str, cookie: str = "") -> Sock:
         headers = {"Cookie": cookie} if cookie else None
-        ws = await websockets.connect(
-            self.spec["ws"] + path,
-            origin=self.spec["origin"],
-            additional_headers=headers,
-            compression=None,
-            ping_interval=None,
-            proxy=None,
-            open_timeout=60,
-            close_timeout=2,
-            max_size=2**22,
+        ws = await WSClient.connect(
+            self.spec["ws"] + path, origin=self.spec["origin"], headers=headers, timeout=60
         )
         sock = Sock(self, role, ws)
         self.socks.append(sock)
@@ -645,9 +626,8 @@ class Worker:
             async with asyncio.timeout(8):  # a saturated server may not answer the close
                 await asyncio.gather(*(_capture(s.ws.close()) for s in self.socks))
         for s in self.socks:
-            s.ws.transport.abort()
-            for task in s.tasks:
-                task.cancel()
+            if s.ws.transport is not None:
+                s.ws.transport.abort()
 
     # -- one step of load --------------------------------------------------------------------------
     async def step(
