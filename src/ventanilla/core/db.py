@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -27,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from ventanilla.core.handoff import ThreadWorker
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -147,16 +148,14 @@ class ThreadTransactions:
             max_overflow=0,
         )
         _configure_sqlite(self._engine)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-batch")
+        self._thread = ThreadWorker("sqlite-batch")
         self._conn: Connection | None = None  # used on that thread only
 
     async def run(self, fn: Callable[[Connection], T]) -> T:
         """``fn(conn)`` inside one transaction, committed when it returns (rolled back if it
         raises). The result is returned only after the commit."""
         async with self._async_engine.connect():  # our turn as this process's SQLite writer
-            return await asyncio.get_running_loop().run_in_executor(
-                self._thread, self._transaction, fn
-            )
+            return await self._thread.call(self._transaction, fn)
 
     def _transaction(self, fn: Callable[[Connection], T]) -> T:
         # One connection kept open on this thread (no pool checkout and reset per batch).
@@ -172,8 +171,7 @@ class ThreadTransactions:
             self._conn = None
 
     def dispose(self) -> None:
-        self._thread.submit(self._close).result()
-        self._thread.shutdown(wait=True)
+        self._thread.stop(last=self._close)
         self._engine.dispose()
 
 
