@@ -3,7 +3,7 @@
 ``loop.run_in_executor`` with a ``ThreadPoolExecutor`` costs ~100 µs of CPU per call here
 (a ``concurrent.futures.Future``, the executor's lock and semaphore, an asyncio future chained
 to it with two callbacks): more than the SQLite chat writer's own work for a small batch, and
-paid once per batch (bench/README.md, "Per-batch costs"). Here a call is one ``SimpleQueue.put``
+paid once per batch (bench/README.md, session 7). Here a call is one ``SimpleQueue.put``
 and one ``call_soon_threadsafe`` back: ~30 µs.
 
 Calls run one at a time, in the order they were made. A call whose caller was cancelled
