@@ -43,13 +43,13 @@ def set_path(suffix: str) -> Path:
 class Bench:
     """Every case of every set with its features per engine, computed once."""
 
-    def __init__(self) -> None:
-        items = [i for i in read_file(DEMO_KB) if i.active]
+    def __init__(self, kb: Path = DEMO_KB, extra: Sequence[str] = ()) -> None:
+        items = [i for i in read_file(kb) if i.active]
         self.index = Index(items, embedding_cache(Settings()))
         known = {i.id for i in items}
         self.cases: list[cal.Case] = []
         self.origin: list[str] = []
-        for suffix in SETS:
+        for suffix in (*SETS, *extra):
             loaded = cal.read_cases(set_path(suffix), known)
             self.cases += loaded
             self.origin += [suffix or "eval"] * len(loaded)
@@ -124,15 +124,31 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--kb", type=Path, default=DEMO_KB, help="knowledge base file to rank")
+    parser.add_argument(
+        "--fresh",
+        default="",
+        help="comma list of further set suffixes (e.g. _blind4,_blind5): each scored once by a "
+        "calibration fitted on the four sets, never used for fitting",
+    )
     args = parser.parse_args()
-    bench = Bench()
+    fresh = [s for s in args.fresh.split(",") if s]
+    bench = Bench(args.kb, fresh)
     n = len(bench.cases)
+    if fresh:
+        fitted = [i for i in range(n) if bench.origin[i] not in fresh]
+        params = bench.fit(fitted)
+        for name in fresh:
+            held = [i for i in range(n) if bench.origin[i] == name]
+            print(json.dumps({"fresh_set": name, **bench.score(params, held)}), flush=True)
+    fitted_sets = [s or "eval" for s in SETS]
     loso = {}
-    for name in dict.fromkeys(bench.origin):
+    for name in fitted_sets:
         held = [i for i in range(n) if bench.origin[i] == name]
-        fitted = [i for i in range(n) if bench.origin[i] != name]
+        fitted = [i for i in range(n) if bench.origin[i] != name and bench.origin[i] in fitted_sets]
         loso[name] = bench.score(bench.fit(fitted), held)
         print(json.dumps({"held_out_set": name, **loso[name]}), flush=True)
+    core = [i for i in range(n) if bench.origin[i] in fitted_sets]  # never the fresh sets
     groups = bench.groups()
     folds_out = []
     for repeat in range(args.repeats):
@@ -141,12 +157,13 @@ def main() -> None:
         shuffled.sort(key=lambda g: all(bench.cases[i].expected for i in g))  # spread OOS
         fold_of = {i: pos % args.folds for pos, g in enumerate(shuffled) for i in g}
         for fold in range(args.folds):
-            held = [i for i in range(n) if fold_of[i] == fold]
-            fitted = [i for i in range(n) if fold_of[i] != fold]
+            held = [i for i in core if fold_of[i] == fold]
+            fitted = [i for i in core if fold_of[i] != fold]
             folds_out.append(bench.score(bench.fit(fitted), held))
     report = {
-        "cases": n,
-        "out_of_scope": sum(1 for c in bench.cases if not c.expected),
+        "kb": str(args.kb),
+        "cases": len(core),
+        "out_of_scope": sum(1 for i in core if not bench.cases[i].expected),
         "groups": len(groups),
         "leave_one_set_out": loso,
         "leave_one_set_out_mean": {k: mean(list(loso.values()), k) for k in ENGINES},

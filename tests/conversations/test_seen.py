@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from tests.conversations.test_writer import _conversations
 from ventanilla.conversations.models import Conversation
@@ -21,8 +24,25 @@ async def _with_events(db: Database, last_seq: int, *ids: str, agent_seen: int =
             conv.agent_seen_seq = agent_seen
 
 
-async def test_marks_gather_into_few_transactions_and_only_raise(db: Database) -> None:
+@pytest.mark.parametrize("path", ["database thread", "async driver"])
+async def test_marks_gather_into_few_transactions_and_only_raise(db: Database, path: str) -> None:
+    """Both write paths: SQLite in a file commits on its database thread (``_commit_sync``);
+    the async driver's path is PostgreSQL's, and SQLite's when it has no thread."""
+    if path == "async driver":
+        db.thread_transactions = None
+    elif db.thread_transactions is None:
+        pytest.skip("the database thread is for SQLite in a file only")
     await _with_events(db, 40, "s1", "s2", agent_seen=5)
+    threaded = db.thread_transactions
+    on_thread = []
+    if threaded is not None:
+        run = threaded.run
+
+        async def counted(fn: Any) -> Any:
+            on_thread.append(fn)
+            return await run(fn)
+
+        threaded.run = counted  # type: ignore[method-assign]
     published: list[tuple[str, bytes]] = []
 
     async def publish(outgoing: list[tuple[str, bytes]]) -> None:
@@ -39,6 +59,7 @@ async def test_marks_gather_into_few_transactions_and_only_raise(db: Database) -
     marks.mark("gone", "citizen", 1)  # no such conversation: skipped, the rest still stored
     await marks.flush()
     assert marks.transactions <= 2
+    assert len(on_thread) == (marks.transactions if path == "database thread" else 0)
     async with db.unit() as uow:
         s1 = await uow.session.get(Conversation, "s1")
         s2 = await uow.session.get(Conversation, "s2")

@@ -11,26 +11,38 @@ stored value, so merging marks changes nothing but the number of transactions; a
 statements per 500 conversations, not a read and a write each. Conversations
 are marked in id order, the chat writer's lock order (no deadlocks on PostgreSQL).
 
-A batch waits ``DELAY`` before it is committed. Without it the task committed again as soon as
-the previous batch was done, so under load it held SQLite's one connection most of the time and
-the chat writer queued behind it (p99 of message delivery 520 ms at 1,000 msgs/s with the real
-clients' ``seen`` frames, against 17 ms without them; bench/README.md). A "visto" shown a fifth
-of a second later costs nobody anything; a message delivered later does.
+On SQLite in a file the batch is one call into the database thread (``_commit_sync``, as the
+chat writer's ``writer_sqlite``), not a dozen hand-offs through the async driver.
+
+A batch waits ``DELAY`` before it is committed, so a steady stream of frames is a few
+transactions a second, not one per frame (which held SQLite's one connection most of the time:
+p99 of message delivery 520 ms at 1,000 msgs/s, bench/README.md). The wait is short (20 ms)
+because a batch's ``seen`` frames to the other side go out at once: with 200 ms, at 2,000
+msgs/s, ~400 of them every fifth of a second stalled the event loop and the p99 of delivery was
+31-37 ms; with 20 ms and the database thread, 18-22 ms (bench/README.md, session 8).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
+from typing import cast
+
+from sqlalchemy import Connection, Table
 
 from ventanilla.conversations import repository
 from ventanilla.conversations.frames import agent_channel, citizen_channel
-from ventanilla.core.db import Database
+from ventanilla.conversations.models import Conversation
+from ventanilla.core.db import Database, encode_envelope
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # conversations per statement (SQLite's limit on bound parameters is far above)
-DELAY = 0.2  # seconds a batch gathers before its transaction (at most 5 a second)
+DELAY = 0.02  # seconds a batch gathers before its transaction (at most 50 a second)
+
+Marks = list[tuple[tuple[str, str], int]]  # ((conversation id, role), seq), in id order
+Grown = dict[str, list[tuple[str, int]]]  # role -> [(conversation id, new seen seq)]
 
 
 class SeenMarks:
@@ -71,6 +83,12 @@ class SeenMarks:
         ``service.mark_seen`` does for one, with the same ``seen`` frame to the other side).
         Returns the marks of conversations another transaction held, for the next batch."""
         marks = sorted(batch.items())  # conversation id order: the writer's lock order
+        threaded = self._db.thread_transactions
+        if threaded is not None:  # SQLite in a file: one call on the database thread
+            outgoing = await threaded.run(partial(_commit_sync, marks))
+            await self._db.publish(outgoing)
+            self.transactions += 1
+            return {}
         later: dict[tuple[str, str], int] = {}
         async with self._db.unit() as uow:
             for start in range(0, len(marks), CHUNK):
@@ -80,25 +98,13 @@ class SeenMarks:
                 busy = set(ids) - set(state)
                 if busy:  # locked by a writer now, or gone
                     busy &= await repository.existing_ids(uow.session, sorted(busy))
-                grown: dict[str, list[tuple[str, int]]] = {"citizen": [], "agent": []}
                 for (conv_id, role), seq in chunk:
-                    row = state.get(conv_id)
-                    if row is None:
-                        if conv_id in busy:
-                            later[(conv_id, role)] = seq
-                        continue  # the conversation is gone: nothing to mark
-                    last, stored = row[0], row[1] if role == "citizen" else row[2]
-                    seq = min(seq, last)
-                    if seq > stored:
-                        grown[role].append((conv_id, seq))
-                for role, rows in grown.items():
-                    if not rows:
-                        continue
+                    if conv_id in busy:
+                        later[(conv_id, role)] = seq
+                for role, rows in _grown(chunk, state).items():
                     await repository.raise_seen(uow.session, role, rows)
-                    other_side = agent_channel if role == "citizen" else citizen_channel
-                    for conv_id, seq in rows:
-                        frame = {"type": "seen", "conversation_id": conv_id, "role": role}
-                        uow.publish(other_side(conv_id), {**frame, "seq": seq})
+                    for channel, payload in _frames(role, rows):
+                        uow.publish_encoded(channel, payload)
         self.transactions += 1
         return later
 
@@ -106,3 +112,66 @@ class SeenMarks:
         """Wait until every mark recorded so far is committed (shutdown, tests)."""
         while self._task is not None:
             await asyncio.shield(self._task)
+
+
+def _grown(chunk: Marks, state: dict[str, tuple[int, int, int]]) -> Grown:
+    """The marks that raise a stored value, capped at the conversation's last event.
+    ``state``: conversation id -> (last_seq, citizen_seen_seq, agent_seen_seq); a
+    conversation missing from it is skipped (gone, or held by another transaction)."""
+    grown: Grown = {}
+    for (conv_id, role), seq in chunk:
+        row = state.get(conv_id)
+        if row is None:
+            continue
+        last, stored = row[0], row[1] if role == "citizen" else row[2]
+        seq = min(seq, last)
+        if seq > stored:
+            grown.setdefault(role, []).append((conv_id, seq))
+    return grown
+
+
+def _frames(role: str, rows: list[tuple[str, int]]) -> list[tuple[str, bytes]]:
+    """The ``seen`` frame of each raised mark, for the other side of the conversation."""
+    other_side = agent_channel if role == "citizen" else citizen_channel
+    return [
+        (
+            other_side(conv_id),
+            encode_envelope(
+                0, {"type": "seen", "conversation_id": conv_id, "role": role, "seq": seq}
+            ),
+        )
+        for conv_id, seq in rows
+    ]
+
+
+_CONV = cast(Table, Conversation.__table__)
+_COLUMN = {"citizen": "citizen_seen_seq", "agent": "agent_seen_seq"}
+
+
+def _commit_sync(marks: Marks, conn: Connection) -> list[tuple[str, bytes]]:
+    """SQLite: the batch's statements straight on the sqlite3 cursor, inside the transaction
+    ``ThreadTransactions.run`` commits (SQLite has one writer at a time: no row is ever held
+    by another transaction here). Returns the frames to publish after the commit."""
+    outgoing: list[tuple[str, bytes]] = []
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(marks), CHUNK):
+            chunk = marks[start : start + CHUNK]
+            ids = sorted({conv for (conv, _), _ in chunk})
+            places = ", ".join("?" * len(ids))
+            cur.execute(
+                "SELECT id, last_seq, citizen_seen_seq, agent_seen_seq "  # noqa: S608 (our names, ?s)
+                f"FROM {_CONV.name} WHERE id IN ({places})",
+                ids,
+            )
+            state = {r[0]: (r[1], r[2], r[3]) for r in cur.fetchall()}
+            for role, rows in _grown(chunk, state).items():
+                column = _COLUMN[role]
+                cur.executemany(
+                    f"UPDATE {_CONV.name} SET {column} = ? WHERE id = ? AND {column} < ?",  # noqa: S608
+                    [(seq, conv_id, seq) for conv_id, seq in rows],
+                )
+                outgoing += _frames(role, rows)
+    finally:
+        cur.close()
+    return outgoing
