@@ -58,11 +58,11 @@ def test_hybrid_engine_meets_the_quality_floor_on_held_out_cases() -> None:
         "calibration_cases"
     ] == len(read_cases(DEMO_CASES, {i.id for i in read_file(DEMO_KB)}))
     hybrid, lexical = report["engines"]["hybrid"], report["engines"]["lexical"]
-    # Floors. Calibrated on 105 cases, the Clopper-Pearson rule (calibration.allowed) may not
-    # vouch for a single wrong answer, so it answers only what it is sure of: measured 0.714 /
-    # 0.0 / 1.0 on this split (docs/assistant.md); the issue 3 targets (top-1 >= 0.90, wrong
-    # <= 0.03, abstention >= 0.90) are judged on the stored calibration and cross-validation.
-    assert hybrid["top1_accuracy"] >= 0.65
+    # Floors. Calibrated on 105 cases, the Clopper-Pearson rule (calibration.allowed) vouches
+    # for no wrong answer, so it answers only what it is sure of: measured 0.948 / 0.019 / 1.0
+    # on this split with the chat-style phrasings of session 8 (0.714 / 0.0 / 1.0 before;
+    # docs/assistant.md); the issue 3 targets are judged on sets left out and fresh sets.
+    assert hybrid["top1_accuracy"] >= 0.85
     assert hybrid["wrong_answer_rate"] <= 0.03
     assert hybrid["abstain_rate_out_of_scope"] >= 0.90
     assert hybrid["top1_accuracy"] > lexical["top1_accuracy"]

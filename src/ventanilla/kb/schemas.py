@@ -12,7 +12,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 QUESTION_MAX = 300
 ANSWER_MAX = 4000
 CATEGORY_MAX = 60
-ALTERNATIVES_MAX = 40
+ALTERNATIVES_MAX = 100
 
 
 class KbItem(BaseModel):
