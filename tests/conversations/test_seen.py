@@ -119,3 +119,15 @@ async def test_a_conversation_held_by_the_writer_is_marked_in_a_later_batch(db: 
     async with db.unit() as uow:
         conv = await uow.session.get(Conversation, "s6")
         assert conv is not None and conv.citizen_seen_seq == 5
+
+
+async def test_the_wait_is_short_on_the_database_thread_only(db: Database) -> None:
+    """20 ms on SQLite's database thread (a batch's frames go out at once, bench/README.md
+    session 8); 200 ms through the async driver, where a shorter wait only cost CPU."""
+    from ventanilla.conversations import seen
+
+    expected = seen.DELAY_THREAD if db.thread_transactions is not None else seen.DELAY
+    assert SeenMarks(db)._delay == expected
+    threaded, db.thread_transactions = db.thread_transactions, None
+    assert SeenMarks(db)._delay == seen.DELAY
+    db.thread_transactions = threaded  # disposed with the database

@@ -14,12 +14,15 @@ are marked in id order, the chat writer's lock order (no deadlocks on PostgreSQL
 On SQLite in a file the batch is one call into the database thread (``_commit_sync``, as the
 chat writer's ``writer_sqlite``), not a dozen hand-offs through the async driver.
 
-A batch waits ``DELAY`` before it is committed, so a steady stream of frames is a few
-transactions a second, not one per frame (which held SQLite's one connection most of the time:
-p99 of message delivery 520 ms at 1,000 msgs/s, bench/README.md). The wait is short (20 ms)
-because a batch's ``seen`` frames to the other side go out at once: with 200 ms, at 2,000
-msgs/s, ~400 of them every fifth of a second stalled the event loop and the p99 of delivery was
-31-37 ms; with 20 ms and the database thread, 18-22 ms (bench/README.md, session 8).
+A batch waits before it is committed, so a steady stream of frames is a few transactions a
+second, not one per frame (which held SQLite's one connection most of the time: p99 of message
+delivery 520 ms at 1,000 msgs/s, bench/README.md). On the database thread the wait is short
+(``DELAY_THREAD``, 20 ms) because a batch's ``seen`` frames to the other side go out at once:
+with 200 ms, at 2,000 msgs/s, ~400 of them every fifth of a second stalled the event loop and
+the p99 of delivery was 31-37 ms; with 20 ms, 18-22 ms. Through the async driver (PostgreSQL)
+it stays ``DELAY`` (200 ms): there 20 ms gave the same p99 at 2,000 msgs/s with two workers
+(37.0 against 38.3 ms) for 5-9 % more CPU per message and a higher p50 (bench/README.md,
+session 8).
 """
 
 from __future__ import annotations
@@ -39,15 +42,18 @@ from ventanilla.core.db import Database, encode_envelope
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # conversations per statement (SQLite's limit on bound parameters is far above)
-DELAY = 0.02  # seconds a batch gathers before its transaction (at most 50 a second)
+DELAY = 0.2  # seconds a batch gathers before its transaction (async driver: at most 5 a second)
+DELAY_THREAD = 0.02  # the same on SQLite's database thread (at most 50 a second)
 
 Marks = list[tuple[tuple[str, str], int]]  # ((conversation id, role), seq), in id order
 Grown = dict[str, list[tuple[str, int]]]  # role -> [(conversation id, new seen seq)]
 
 
 class SeenMarks:
-    def __init__(self, db: Database, delay: float = DELAY) -> None:
+    def __init__(self, db: Database, delay: float | None = None) -> None:
         self._db = db
+        if delay is None:
+            delay = DELAY_THREAD if db.thread_transactions is not None else DELAY
         self._delay = delay
         self._waiting: dict[tuple[str, str], int] = {}
         self._task: asyncio.Task[None] | None = None
