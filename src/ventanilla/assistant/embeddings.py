@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -88,21 +89,25 @@ def _key(text: str, passage: bool = False) -> str:
 class EmbeddingCache:
     """Memory + one ``.npz`` file on disk (``keys``, ``vectors``)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, seeds: Sequence[Path] = ()) -> None:
         self.path = path
+        # Read-only files of vectors computed ahead, e.g. the demo base's, shipped with the
+        # package (``ventanilla kb seed-embeddings``): a first start needs no model run for them.
+        self.seeds = tuple(seeds)
         self._mem: dict[str, Vectors] = {}
         self._loaded = False
 
     def _load(self) -> None:
         self._loaded = True
-        if self.path is None or not self.path.exists():
-            return
-        try:
-            with np.load(self.path, allow_pickle=False) as data:
-                for k, v in zip(data["keys"].tolist(), data["vectors"], strict=True):
-                    self._mem[str(k)] = np.asarray(v, dtype=np.float32)
-        except (OSError, ValueError, KeyError):
-            log.warning("embedding cache %s unreadable; rebuilding it", self.path)
+        for path in (*self.seeds, self.path):
+            if path is None or not path.exists():
+                continue
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    for k, v in zip(data["keys"].tolist(), data["vectors"], strict=True):
+                        self._mem[str(k)] = np.asarray(v, dtype=np.float32)
+            except (OSError, ValueError, KeyError):
+                log.warning("embedding cache %s unreadable; rebuilding it", path)
 
     def _save(self) -> None:
         if self.path is None or not self._mem:

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ventanilla.assistant.embeddings import EmbeddingCache
@@ -17,9 +18,16 @@ from ventanilla.settings import Settings
 log = logging.getLogger(__name__)
 
 
+# The demo base's vectors, computed ahead and shipped with the package (``ventanilla kb
+# seed-embeddings``): its ~900 phrasings took ~36 s of e5 on a first start, and the first
+# citizen to ask waited for them. Keys are hashes of model and text: a vector no base uses is
+# never read, and an edited phrasing is embedded as usual.
+DEMO_EMBEDDINGS = Path(__file__).parents[1] / "kb" / "data" / "canal_capital.embeddings.npz"
+
+
 def embedding_cache(settings: Settings) -> EmbeddingCache:
     folder = settings.assistant.cache_dir or (settings.data_dir / "cache")
-    return EmbeddingCache(folder / "embeddings.npz")
+    return EmbeddingCache(folder / "embeddings.npz", seeds=(DEMO_EMBEDDINGS,))
 
 
 @dataclass

@@ -20,6 +20,11 @@ def calibration_path(kb_file: Path) -> Path:
     return kb_file.with_name(kb_file.name.rsplit(".", 1)[0] + ".calibration.json")
 
 
+def embeddings_path(kb_file: Path) -> Path:
+    """Where ``seed-embeddings`` writes a knowledge-base file's vectors: next to it."""
+    return kb_file.with_name(kb_file.name.rsplit(".", 1)[0] + ".embeddings.npz")
+
+
 def read_calibration(kb_file: Path) -> dict[str, Any] | None:
     path = calibration_path(kb_file)
     if not path.exists():
@@ -115,6 +120,25 @@ def export(file: Annotated[Path, typer.Argument(help="Archivo .yaml o .csv a esc
     except KbFileError as exc:
         raise _fail(exc) from None
     typer.echo(f"Exportadas {len(items)} entradas a {file}.")
+
+
+@kb_app.command("seed-embeddings")
+def seed_embeddings(
+    kb: Annotated[Path, typer.Option(help="Base de conocimiento (.yaml o .csv)")],
+) -> None:
+    """Precalcula los vectores de la base en un archivo junto a ella (para distribuirlos)."""
+    from ventanilla.assistant.embeddings import EmbeddingCache
+    from ventanilla.assistant.engine import Index
+    from ventanilla.kb.files import read_file
+
+    try:
+        items = [i for i in read_file(kb) if i.active]
+    except KbFileError as exc:
+        raise _fail(exc) from None
+    out = embeddings_path(kb)
+    out.unlink(missing_ok=True)  # only what this base needs, nothing older
+    Index(items, EmbeddingCache(out))  # the cache file ends up holding exactly the index's texts
+    typer.echo(f"Vectores de {len(items)} entradas guardados en {out}.")
 
 
 @kb_app.command()
