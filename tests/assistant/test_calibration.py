@@ -134,3 +134,11 @@ def test_settle_decides_on_features_without_changing_them() -> None:
     torn = EngineParams([0.0, 10.0], answer=0.9, choices=0.5, margin=0.3)
     assert settle(scored, torn).decision == "choices"
     assert scored.decision == "handover" and scored.confidence == 0.0  # the input is untouched
+
+
+def test_too_few_calibration_cases_are_named_with_the_number_that_would_do() -> None:
+    from ventanilla.assistant.calibration import allowed, few_cases
+
+    assert few_cases(105, 0.03) == 208  # at 3 %, 208 cases vouch for two wrong answers
+    assert allowed(207, 0.03) < 2 <= allowed(208, 0.03)
+    assert few_cases(208, 0.03) is None and few_cases(430, 0.03) is None

@@ -168,6 +168,17 @@ def calibrate(
         f"responder desde {hybrid['answer']:.3f}, ofrecer opciones desde "
         f"{hybrid['choices']:.3f}. Guardada en {calibration_path(kb)}."
     )
+    need = cal.few_cases(len(data), target)
+    if need is not None:
+        typer.echo(_few_cases_text(len(data), need), err=True)
+
+
+def _few_cases_text(n: int, need: int) -> str:
+    return (
+        f"Aviso: con {n} casos la calibración no puede garantizar más de un error, así que un "
+        "solo caso errado con mucha confianza puede dejar al asistente respondiendo muy poco. "
+        f"Use al menos {need} casos."
+    )
 
 
 @kb_app.command("eval")
@@ -197,6 +208,9 @@ def eval_(
         fitted, scored = cal.split(data, calibrate_split)
         calibration: dict[str, Any] | None = cal.calibrate(index, fitted, target)
         info = {"calibrated_on": "split", "calibration_cases": len(fitted)}
+        need = cal.few_cases(len(fitted), target)
+        if need is not None:
+            info["warning"] = _few_cases_text(len(fitted), need)
     else:
         scored, calibration = data, read_calibration(kb)
         source = "stored" if calibration else "defaults"
