@@ -142,3 +142,35 @@ def test_too_few_calibration_cases_are_named_with_the_number_that_would_do() -> 
     assert few_cases(105, 0.03) == 208  # at 3 %, 208 cases vouch for two wrong answers
     assert allowed(207, 0.03) < 2 <= allowed(208, 0.03)
     assert few_cases(208, 0.03) is None and few_cases(430, 0.03) is None
+
+
+def _synthetic(n: int, seed: int) -> tuple[list[str], list[Scored], list[Case]]:
+    """``n`` cases on a one-feature engine: the right entry ("a") ranked first when the
+    feature is high, the wrong one ("b") otherwise."""
+    rng = np.random.default_rng(seed)
+    scored, cases = [], []
+    for i in range(n):
+        right = bool(rng.random() < 0.7)
+        x = float(rng.normal(1.0 if right else -1.0, 0.7))
+        scored.append(Scored([0 if right else 1], [x]))
+        cases.append(Case(f"pregunta {i}", "a"))
+    return ["a", "b"], scored, cases
+
+
+def test_few_cases_keep_the_prior_weights_and_read_only_the_thresholds() -> None:
+    from ventanilla.assistant.calibration import fit_params
+
+    prior = [0.5, 3.0]
+    ids, scored, cases = _synthetic(120, 5)  # fewer than 208: too few at 3 %
+    few = fit_params(ids, scored, cases, 0.03, cases, prior)
+    assert few.weights == prior
+    conf = [confidence(s.features, prior) for s in scored]
+    wrong_above = sum(
+        1 for c, s in zip(conf, scored, strict=True) if c >= few.answer and s.ranking[0]
+    )
+    assert wrong_above <= max(allowed(len(cases), 0.03), 0)
+    ids, scored, cases = _synthetic(300, 6)  # enough: the weights are fitted on the cases
+    many = fit_params(ids, scored, cases, 0.03, cases, prior)
+    assert many.weights != prior
+    unprompted = fit_params(ids[:], scored[:120], cases[:120], 0.03, cases[:120])
+    assert unprompted.weights != prior  # no prior given: fitted as before
