@@ -58,7 +58,11 @@ class Bench:
             k: [self.index.features(c.question, k) for c in self.cases] for k in ENGINES
         }
 
-    def fit(self, rows: Sequence[int]) -> dict[EngineKind, cal.EngineParams]:
+    def fit(
+        self, rows: Sequence[int], priors: dict[EngineKind, list[float]] | None = None
+    ) -> dict[EngineKind, cal.EngineParams]:
+        """Calibrate on ``rows``; with ``priors``, too few rows keep those weights (as
+        ``kb calibrate`` keeps ``engine.DEFAULT_WEIGHTS``)."""
         considered = [i for i in rows if not self.other[i]]
         cases = [self.cases[i] for i in rows]
         return {
@@ -68,6 +72,7 @@ class Bench:
                 [self.cases[i] for i in considered],
                 0.03,
                 cases,
+                priors[k] if priors else None,
             )
             for k in ENGINES
         }

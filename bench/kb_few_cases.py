@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from kb_crossval import Bench
 
 from ventanilla.assistant import calibration as cal
-from ventanilla.assistant.engine import EngineParams, confidence, settle
+from ventanilla.assistant.engine import EngineParams, settle
 
 FRESH = ["_blind4", "_blind5", "_blind6"]
 
@@ -30,28 +30,8 @@ def main() -> None:
     bench = Bench(extra=FRESH)
     n = len(bench.cases)
     ids = bench.index.ids
-    prior = bench.fit([i for i in range(n) if bench.origin[i] not in FRESH])["hybrid"].weights
-
-    def with_prior(rows: list[int]) -> EngineParams:
-        considered = [i for i in rows if not bench.other[i]]
-        cases = [bench.cases[i] for i in rows]
-        scored = [bench.scored["hybrid"][i] for i in considered]
-        correct = np.array(
-            [
-                bool(s.ranking) and ids[s.ranking[0]] == bench.cases[i].expected
-                for s, i in zip(scored, considered, strict=True)
-            ]
-        )
-        conf = np.array([confidence(s.features, prior) for s in scored])
-        oos = np.array([bench.cases[i].expected is None for i in considered])
-        answer, choices = cal.pick_thresholds(
-            conf,
-            correct,
-            oos,
-            cal.allowed(len(cases), 0.03),
-            cal.allowed(sum(1 for c in cases if c.expected is None), 1 - cal.ABSTAIN_TARGET),
-        )
-        return EngineParams(list(prior), answer, choices, 0.0)
+    older = bench.fit([i for i in range(n) if bench.origin[i] not in FRESH])
+    priors = {k: p.weights for k, p in older.items()}  # what DEFAULT_WEIGHTS hold
 
     def score(params: EngineParams, rows: list[int]) -> tuple[float, float, float]:
         settled = [settle(bench.scored["hybrid"][i], params, bench.other[i]) for i in rows]
@@ -73,7 +53,7 @@ def main() -> None:
                 half += group[:cut]
                 other += group[cut:]
             out["fitted"].append(score(bench.fit(half)["hybrid"], other))
-            out["default"].append(score(with_prior(half), other))
+            out["default"].append(score(bench.fit(half, priors)["hybrid"], other))
         for way, figures in out.items():
             a = np.array(figures)
             print(
