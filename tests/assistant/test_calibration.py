@@ -13,6 +13,7 @@ from ventanilla.assistant.calibration import (
     params_from,
     pick_thresholds,
     split,
+    stale,
 )
 from ventanilla.assistant.engine import (
     DEFAULT_WEIGHTS,
@@ -101,8 +102,11 @@ def test_split_is_stratified_disjoint_and_deterministic() -> None:
 def test_default_and_stale_parameters() -> None:
     for kind in ENGINES:
         assert len(DEFAULT_WEIGHTS[kind]) == len(FEATURES[kind]) + 1
-        stale = {"engines": {kind: {"weights": [1.0], "answer": 0.1, "choices": 0.1}}}
-        assert params_from(stale, kind).weights == DEFAULT_WEIGHTS[kind]
+        old = {"engines": {kind: {"weights": [1.0], "answer": 0.1, "choices": 0.1}}}
+        assert params_from(old, kind).weights == DEFAULT_WEIGHTS[kind]
+        assert stale(old, kind)
+        current = {"engines": {kind: {"weights": DEFAULT_WEIGHTS[kind], "answer": 0.9}}}
+        assert not stale(current, kind) and not stale(None, kind)
 
 
 def test_torn_cases_are_left_out_of_the_answer_threshold() -> None:

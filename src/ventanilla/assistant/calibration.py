@@ -292,9 +292,18 @@ def calibrate(
     }
 
 
+def stale(calibration: dict[str, Any] | None, kind: EngineKind = "hybrid") -> bool:
+    """A stored calibration made for other features (an engine from before an upgrade that
+    added one): its weights cannot be used, and ``ventanilla kb calibrate`` must run again."""
+    data = ((calibration or {}).get("engines") or {}).get(kind)
+    if not data:
+        return False
+    return len(data.get("weights", ())) != len(FEATURES[kind]) + 1
+
+
 def params_from(calibration: dict[str, Any] | None, kind: EngineKind) -> EngineParams:
     data = ((calibration or {}).get("engines") or {}).get(kind)
-    if not data or len(data.get("weights", ())) != len(FEATURES[kind]) + 1:
+    if not data or stale(calibration, kind):
         return EngineParams.default(kind)  # none, or made for other features: recalibrate
     return EngineParams(
         [float(w) for w in data["weights"]],

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ventanilla.assistant import repository, service
-from ventanilla.assistant.calibration import params_from
+from ventanilla.assistant.calibration import params_from, stale
 from ventanilla.assistant.detect import small_talk, strip_greeting, wants_person
 from ventanilla.assistant.runtime import Built
 from ventanilla.cases import chat_lookup as case_lookup
@@ -53,6 +53,11 @@ async def _engine(ctx: Context, revision: int) -> Built:
             entries = await kb_repository.all_(uow.session, active_only=True)
             state = await kb_repository.state(uow.session)
         calibration = state.calibration if state else None
+        if stale(calibration):
+            log.warning(
+                "the stored calibration was made for another version of the engine's features: "
+                "using default thresholds until `ventanilla kb calibrate` runs again"
+            )
         return [to_item(e) for e in entries], params_from(calibration, "hybrid")
 
     return await ctx.assistant.engine(revision, load)

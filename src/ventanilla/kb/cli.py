@@ -217,6 +217,12 @@ def eval_(
         info = {"calibrated_on": source}
         if calibration and _sha(cases) in _fitted_on(calibration):
             info["warning"] = "the stored calibration was fitted on these same cases"
+        if cal.stale(calibration):
+            info = {
+                "calibrated_on": "defaults",
+                "warning": "the stored calibration was made for other engine features: "
+                "run `ventanilla kb calibrate` again",
+            }
     results = {k: cal.evaluate(index, scored, cal.params_from(calibration, k), k) for k in ENGINES}
     out = {**results[engine], **info, "entries": len(items), "engines": results}
     if as_json:
