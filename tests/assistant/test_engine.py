@@ -1,10 +1,11 @@
 """The engine's speed measures keep its answers: what e5 reads of long messages, the cache of
 recent message vectors, one product for all phrasings, and the "torn between two" rule; the
-share of a message one entry explains (``cover``)."""
+share of a message one entry explains (``cover``) and the lead of its closest phrasing."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ventanilla.assistant import embeddings
 from ventanilla.assistant.embeddings import (
@@ -74,7 +75,22 @@ def test_max_similarity_over_phrasings_in_one_product() -> None:
     ]
     answers = cache.vectors([f"{i.question} {i.answer}" for i in index.items], passage=True)
     expected_total = np.array(expected) + answers @ query
-    assert np.allclose(index.cosines(text), expected_total, atol=1e-5)
+    total, phrasing = index.cosines(text)
+    assert np.allclose(total, expected_total, atol=1e-5)
+    assert np.allclose(phrasing, expected, atol=1e-5)
+
+
+def test_phrasing_gap_is_the_lead_of_the_best_entrys_closest_phrasing() -> None:
+    index = Index(_items(), EmbeddingCache(None))
+    text = "ubicacion de ustedes"
+    scored = index.features(text, "hybrid")
+    _, phrasing = index.cosines(text)
+    top = scored.ranking[0]
+    others = [float(p) for i, p in enumerate(phrasing) if i != top]
+    gap = scored.features[FEATURES["hybrid"].index("phrasing_gap")]
+    assert index.ids[top] == "sede"
+    assert gap == pytest.approx(float(phrasing[top]) - max(others), abs=1e-6)
+    assert gap > 0  # "ubicación" is one of the entry's own phrasings
 
 
 def test_confident_but_torn_offers_choices() -> None:

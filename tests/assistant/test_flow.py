@@ -221,7 +221,7 @@ async def test_a_vague_question_is_offered_the_closest_questions(server: LiveSer
     citizen, agent = await _setup(server)
     await citizen.start()
     await citizen.connect()
-    await citizen.say("a donde les escribo")
+    await citizen.say("donde los contacto")
     offered = await _bot(citizen)
     assert offered["kind"] == "choices" and offered["data"]["automatic"] is True
     ids = [o["entry_id"] for o in offered["data"]["options"]]

@@ -69,10 +69,11 @@ def test_hybrid_engine_meets_the_quality_floor_on_held_out_cases() -> None:
 
 
 def test_hybrid_engine_meets_the_quality_floor_on_a_fresh_set() -> None:
-    """blind4 was written apart and never used to fit the stored calibration (four other sets):
-    the honest figure for text the engine has not seen. Measured 0.716 / 0.0145 / 0.911
-    (hybrid), lexical 0.494, semantic 0.389 (docs/assistant.md, session 8)."""
-    fresh = DEMO_KB.with_name("canal_capital_cases_blind4.csv")
+    """blind7 was written apart and never used to fit the stored calibration (the seven other
+    sets): the honest figure for text the engine has not seen, and the hardest set (rank-1 0.80).
+    Measured 0.4545 / 0.0091 / 0.9636 (hybrid), lexical 0.376, semantic 0.248; the calibration of
+    session 8 (four sets, without ``phrasing_gap``) scored 0.285 (docs/assistant.md, session 9)."""
+    fresh = DEMO_KB.with_name("canal_capital_cases_blind7.csv")
     result = CliRunner().invoke(
         app, ["kb", "eval", "--kb", str(DEMO_KB), "--cases", str(fresh), "--json"]
     )
@@ -81,7 +82,7 @@ def test_hybrid_engine_meets_the_quality_floor_on_a_fresh_set() -> None:
     assert report["calibrated_on"] == "stored" and "warning" not in report
     engines = report["engines"]
     hybrid = engines["hybrid"]
-    assert hybrid["top1_accuracy"] >= 0.65
+    assert hybrid["top1_accuracy"] >= 0.42
     assert hybrid["wrong_answer_rate"] <= 0.03
     assert hybrid["abstain_rate_out_of_scope"] >= 0.90
     assert hybrid["top1_accuracy"] > engines["lexical"]["top1_accuracy"]

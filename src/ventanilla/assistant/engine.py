@@ -35,18 +35,18 @@ MAX_TOKENS = 24
 FEATURES: dict[EngineKind, tuple[str, ...]] = {
     "hybrid": (
         *("cos", "cos_z", "cos_margin", "lex", "lex_margin", "coverage", "agree", "margin"),
-        "cover",
+        *("cover", "phrasing_gap"),
     ),
     "lexical": ("lex", "lex_margin", "coverage", "cover"),
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
-    # bias first; those fitted on the demo base's four older case sets (430 cases, session 8,
-    # kb/data/*.calibration.json). Also the weights of a calibration with too few cases to fit
-    # its own (``calibration.few_cases``): thresholds are then read under these.
-    "hybrid": [-33.04, 14.55, 0.06, 9.74, 4.21, 0.13, 1.96, 0.36, 9.63, 4.92],
-    "lexical": [-9.89, 7.14, 7.77, 2.06, 5.35],
-    "semantic": [-36.65, 20.61, 45.34],
+    # bias first; those fitted on the demo base's seven case sets before blind7 (1,076 cases,
+    # session 9, kb/data/*.calibration.json). Also the weights of a calibration with too few
+    # cases to fit its own (``calibration.few_cases``): thresholds are then read under these.
+    "hybrid": [-21.54, 9.60, -0.09, 3.19, 3.84, 2.23, 0.65, 0.36, 7.53, 3.85, 26.11],
+    "lexical": [-8.28, 7.70, 7.53, 1.60, 4.02],
+    "semantic": [-31.90, 17.94, 49.07],
 }
 
 
@@ -167,17 +167,19 @@ class Index:
             return np.zeros(len(self.items), dtype=np.float32), known / len(raw)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32), known / len(raw)
 
-    def cosines(self, text: str) -> np.ndarray:
+    def cosines(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: the best cosine similarity of the message with any of its phrasings, plus
-        the similarity with its answer (as an e5 passage), so in [-2, 2]."""
+        the similarity with its answer (as an e5 passage), so in [-2, 2]; and that best
+        phrasing similarity alone."""
         vectors, answers, starts = self._vectors, self._answers, self._starts
         if vectors is None or answers is None or starts is None or not words(text):
-            return np.full(len(self.items), -1.0, dtype=np.float32)
+            none = np.full(len(self.items), -1.0, dtype=np.float32)
+            return none, none
         query = embed_query(semantic_text(text))
         # the phrasings of an entry are contiguous rows: one product, one segmented maximum
         best: np.ndarray = np.maximum.reduceat(vectors @ query, starts)
         total: np.ndarray = best + answers @ query
-        return total
+        return total, best
 
     def features(self, text: str, kind: EngineKind) -> Scored:
         n = len(self.items)
@@ -185,7 +187,8 @@ class Index:
             return Scored([], [0.0] * len(FEATURES[kind]))
         lex, coverage = self.lexical(text) if kind != "semantic" else (np.zeros(n), 0.0)
         lexn = lex / (lex + LEX_K)
-        cos = self.cosines(text) if kind != "lexical" else np.zeros(n, dtype=np.float32)
+        zeros = np.zeros(n, dtype=np.float32)
+        cos, phrasing = self.cosines(text) if kind != "lexical" else (zeros, zeros)
         combined = {"lexical": lexn, "semantic": cos}.get(kind, cos + LEX_WEIGHT * lexn)
         rank = np.argsort(-combined, kind="stable")
         top = int(rank[0])
@@ -204,6 +207,11 @@ class Index:
             "agree": 1.0 if int(np.argmax(lexn)) == int(np.argmax(cos)) else 0.0,
             "margin": float(combined[top] - combined[rank[1]]) if n > 1 else 1.0,
             "cover": self.entry_cover(text, top) if "cover" in FEATURES[kind] else 0.0,
+            # how far the best entry's closest phrasing stands from any other entry's: the
+            # answer's similarity left out, which ``cos_margin`` mixes in
+            "phrasing_gap": float(phrasing[top]) - float(np.max(np.delete(phrasing, top)))
+            if n > 1
+            else 0.0,
         }
         ranking = [int(i) for i in rank[:3]]
         return Scored(ranking, [values[f] for f in FEATURES[kind]], margin=values["margin"])
