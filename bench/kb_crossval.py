@@ -2,13 +2,18 @@
 union of the demo case sets, and leave-one-set-out (calibrate on three sets, score the fourth:
 the honest "text it has never seen" figure, since each set was written separately).
 
-Only the four sets named in ``SETS`` are read, by name: any other case file next to them (a
-later blind set) is never opened. Features are computed once per case and engine; calibration
-and decisions then run on them (``calibration.fit_params``, ``engine.settle``), so this prints
-quality only, no timings; ``rank1`` is the share of in-scope cases whose right entry is ranked
-first (what a perfect confidence model could answer). Run by hand:
+Only the four sets named in ``SETS`` and those named by ``--sets`` / ``--fresh`` are read, by
+name: any other case file next to them (a later blind set) is never opened. Features are
+computed once per case and engine; calibration and decisions then run on them
+(``calibration.fit_params``, ``engine.settle``), so this prints quality only, no timings;
+``rank1`` is the share of in-scope cases whose right entry is ranked first (what a perfect
+confidence model could answer). Run by hand:
 
     .venv/bin/python bench/kb_crossval.py [--folds 5] [--repeats 4] [--out FILE]
+
+``--sets _blind4,_blind5,_blind6`` joins further sets to the four, both for leaving one out and
+for the folds (session 9: the stored calibration is fitted on seven sets; ``--fresh _blind7``
+then scores the one set left fresh).
 """
 
 from __future__ import annotations
@@ -136,17 +141,23 @@ def main() -> None:
         help="comma list of further set suffixes (e.g. _blind4,_blind5): each scored once by a "
         "calibration fitted on the four sets, never used for fitting",
     )
+    parser.add_argument(
+        "--sets",
+        default="",
+        help="comma list of further set suffixes joined to the four (left out in turn, folded)",
+    )
     args = parser.parse_args()
     fresh = [s for s in args.fresh.split(",") if s]
-    bench = Bench(args.kb, fresh)
+    joined = [s for s in args.sets.split(",") if s]
+    bench = Bench(args.kb, [*joined, *fresh])
     n = len(bench.cases)
     if fresh:
         fitted = [i for i in range(n) if bench.origin[i] not in fresh]
-        params = bench.fit(fitted)
+        params = bench.fit(fitted)  # the four sets and any joined ones
         for name in fresh:
             held = [i for i in range(n) if bench.origin[i] == name]
             print(json.dumps({"fresh_set": name, **bench.score(params, held)}), flush=True)
-    fitted_sets = [s or "eval" for s in SETS]
+    fitted_sets = [s or "eval" for s in (*SETS, *joined)]
     loso = {}
     for name in fitted_sets:
         held = [i for i in range(n) if bench.origin[i] == name]
