@@ -24,6 +24,12 @@ DROP = {
     "el canal compra contenidos a productoras independientes?",
     "cuanto cuesta pedir una copia de un programa",
     "cuanto se gano el gerente del canal el año pasado",
+    # batch 4 (session 9)
+    "¿tienen alguna línea gratuita 018000?",
+    "¿cuál es la extensión de atención al ciudadano?",
+    "¿compran series?",
+    "¿el canal coproduce con productoras de fuera de Bogotá?",
+    "¿cobran por entregar el video de una emisión o cómo es la entrega?",
 }
 DROP_PREFIX = (
     "hola, a mi mamá le encantaría estar entre el público",  # asistir-publico or visitas-estudios
