@@ -45,6 +45,13 @@ from ventanilla.kb.files import KbFileError
 # shrinks the allowance with few cases and loosens it with many, where the former "half the
 # target" rule was the same whatever the number of cases.
 LEVEL = 0.95
+# Writers differ: a calibration meets its target on its own cases, not on a new month of traffic.
+# Leaving each of the demo's nine case sets out in turn (each written apart), the wrong-answer
+# rate on the set left out ran up to twice the pooled one (up to 0.059 with a 3 % target). So
+# the pooled bounds aim at two thirds of the targets (wrong answers, and out-of-scope messages not
+# handed to a person), and every case file must also stay within the targets on its own
+# (``FileCaps``); docs/assistant.md, session 9.
+WRITER_MARGIN = 2 / 3
 CROSS_FIT = 5  # folds for the held-out confidences the thresholds are read on
 ABSTAIN_TARGET = 0.90  # out-of-scope messages handed to a person (issue 3)
 # Candidate ``margin`` values. Only 0 since the calibration on the four case sets: picking the
@@ -57,6 +64,32 @@ MARGINS: tuple[float, ...] = (0.0,)
 class Case:
     question: str
     expected: str | None
+    source: str = ""  # the case file it came from: each file is held to the target on its own
+
+
+@dataclass(frozen=True)
+class FileCaps:
+    """Per considered case, the index of its case file; per file, the most wrong automatic
+    answers and out-of-scope leaks (not handed to a person) it may have."""
+
+    file: np.ndarray
+    wrong: np.ndarray
+    leak: np.ndarray
+
+    @classmethod
+    def of(cls, considered: Sequence[Case], cases: Sequence[Case], target: float) -> FileCaps:
+        names = sorted({c.source for c in cases})
+        where = {name: i for i, name in enumerate(names)}
+        size = np.zeros(len(names))
+        out = np.zeros(len(names))
+        for c in cases:
+            size[where[c.source]] += 1
+            out[where[c.source]] += c.expected is None
+        return cls(
+            np.array([where[c.source] for c in considered], dtype=np.intp),
+            np.floor(size * target + 1e-9).astype(np.intp),
+            np.floor(out * (1.0 - ABSTAIN_TARGET) + 1e-9).astype(np.intp),
+        )
 
 
 def read_cases(path: str | Path, known_ids: set[str]) -> list[Case]:
@@ -78,7 +111,7 @@ def read_cases(path: str | Path, known_ids: set[str]) -> list[Case]:
             raise KbFileError("kb_field_empty", file=name, entry=f"#{pos}", field="question")
         if expected is not None and expected not in known_ids:
             raise KbFileError("kb_cases_unknown_id", file=name, entry=f"#{pos}", field="expected")
-        cases.append(Case(question, expected))
+        cases.append(Case(question, expected, Path(path).name))
     if not cases:
         raise KbFileError("kb_file_empty", file=name)
     return cases
@@ -159,11 +192,13 @@ def few_cases(n: int, target: float) -> int | None:
     the threshold is set just above the one or two most confident wrong cases: one confidently
     wrong case can leave the assistant answering almost nothing (measured on halves of the demo
     evaluation set, 105 cases: top-1 from 0.06 to 0.96 depending on the half,
-    docs/assistant.md)."""
-    if allowed(n, target) >= FEW_WRONG:
+    docs/assistant.md). The bound is the one ``fit_params`` uses: at ``WRITER_MARGIN`` of the
+    target (313 cases at 3 %)."""
+    rate = target * WRITER_MARGIN
+    if allowed(n, rate) >= FEW_WRONG:
         return None
     need = n
-    while allowed(need, target) < FEW_WRONG:
+    while allowed(need, rate) < FEW_WRONG:
         need += 1
     return need
 
@@ -175,38 +210,67 @@ def pick_thresholds(
     max_wrong: int,
     max_leak: int,
     answerable: np.ndarray | None = None,
+    caps: FileCaps | None = None,
 ) -> tuple[float, float]:
     """(answer, choices): the lowest answer threshold with at most ``max_wrong`` wrong cases
     at or above it, and the lowest choices threshold with at most ``max_leak`` out-of-scope
-    cases at or above it. Cases not ``answerable`` (torn between two entries) are never
-    answered, so they do not count for the answer threshold."""
+    cases at or above it; with ``caps``, also within each case file's own allowance. Cases not
+    ``answerable`` (torn between two entries) are never answered, so they do not count for the
+    answer threshold."""
     keep = np.ones(len(conf), dtype=bool) if answerable is None else answerable
-    answer = _answer_threshold(conf[keep], correct[keep], max_wrong)
-    oos_conf = np.sort(conf[oos])[::-1]
-    if max_leak < 0:
-        floor = float(oos_conf[0]) + 1e-6 if len(oos_conf) else 0.05
-    else:
-        floor = float(oos_conf[max_leak]) + 1e-6 if max_leak < len(oos_conf) else 0.05
+    file = caps.file if caps is not None else np.zeros(len(conf), dtype=np.intp)
+    wrong_cap = caps.wrong if caps is not None else None
+    leak_cap = caps.leak if caps is not None else None
+    answer = _answer_threshold(conf[keep], ~correct[keep], file[keep], max_wrong, wrong_cap)
+    floor = _first_over(conf[oos], file[oos], max_leak, leak_cap)
+    floor = 0.05 if floor is None else floor + 1e-6
     return answer, min(answer, max(0.05, floor))
 
 
-def _answer_threshold(conf: np.ndarray, correct: np.ndarray, max_wrong: float) -> float:
-    """The lowest threshold (midway between distinct values) with at most ``max_wrong`` wrong
-    cases at or above it; 1.01 (never) if even the most confident case is wrong."""
+def _over(count: int, limit: int, per_file: np.ndarray, cap: np.ndarray | None) -> bool:
+    return count > limit or (cap is not None and bool(np.any(per_file > cap)))
+
+
+def _answer_threshold(
+    conf: np.ndarray,
+    bad: np.ndarray,
+    file: np.ndarray,
+    max_bad: int,
+    cap: np.ndarray | None = None,
+) -> float:
+    """The lowest threshold (midway between distinct values) with at most ``max_bad`` bad
+    cases at or above it (and at most ``cap[f]`` of file f's); 1.01 (never) if even the most
+    confident case is too many."""
     n = len(conf)
     order = np.argsort(-conf, kind="stable")
+    per_file = np.zeros(len(cap) if cap is not None else 1, dtype=np.intp)
     answer = 1.01
-    wrong = 0
+    count = 0
     for rank, i in enumerate(order):
-        wrong += int(not correct[i])
+        if bad[i]:
+            count += 1
+            per_file[file[i] if cap is not None else 0] += 1
         last = rank == n - 1 or conf[order[rank + 1]] < conf[i]
         if not last:
             continue
-        if wrong > max_wrong:
+        if _over(count, max_bad, per_file, cap):
             break
         below = conf[order[rank + 1]] if rank + 1 < n else 0.0
         answer = float((conf[i] + below) / 2)
     return answer
+
+
+def _first_over(
+    conf: np.ndarray, file: np.ndarray, max_count: int, cap: np.ndarray | None
+) -> float | None:
+    """The confidence of the case that, counting down from the most confident, first makes
+    the count exceed ``max_count`` (or a file's ``cap``); None if none does."""
+    per_file = np.zeros(len(cap) if cap is not None else 1, dtype=np.intp)
+    for count, i in enumerate(np.argsort(-conf, kind="stable"), start=1):
+        per_file[file[i] if cap is not None else 0] += 1
+        if _over(count, max_count, per_file, cap):
+            return float(conf[i])
+    return None
 
 
 def _conf(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:
@@ -251,8 +315,11 @@ def fit_params(
     the thresholds are read on the cases: weights fitted on ~100 cases swung so much that the
     thresholds read under them answered 1-76 % of the other half of a fresh set right (blind4,
     ten halves), against 40-74 % under the prior (docs/assistant.md, session 8)."""
-    max_wrong = allowed(len(cases), target)
-    max_leak = allowed(sum(1 for c in cases if c.expected is None), 1.0 - ABSTAIN_TARGET)
+    max_wrong = allowed(len(cases), target * WRITER_MARGIN)
+    max_leak = allowed(
+        sum(1 for c in cases if c.expected is None), (1.0 - ABSTAIN_TARGET) * WRITER_MARGIN
+    )
+    caps = FileCaps.of(considered, cases, target)
     correct = np.array(
         [
             bool(s.ranking) and ids[s.ranking[0]] == c.expected
@@ -273,7 +340,7 @@ def fit_params(
     best: tuple[int, float, float, float] | None = None  # (right answers, margin, answer, choices)
     for margin in MARGINS:
         answerable = margins >= margin
-        answer, choices = pick_thresholds(conf, correct, oos, max_wrong, max_leak, answerable)
+        answer, choices = pick_thresholds(conf, correct, oos, max_wrong, max_leak, answerable, caps)
         right = int(np.sum(correct & answerable & (conf >= answer)))
         if best is None or right > best[0]:
             best = (right, margin, answer, choices)

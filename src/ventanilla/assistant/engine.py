@@ -41,12 +41,12 @@ FEATURES: dict[EngineKind, tuple[str, ...]] = {
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
-    # bias first; those fitted on the demo base's seven case sets before blind7 (1,076 cases,
+    # bias first; those fitted on the demo base's nine case sets before blind9 (1,516 cases,
     # session 9, kb/data/*.calibration.json). Also the weights of a calibration with too few
     # cases to fit its own (``calibration.few_cases``): thresholds are then read under these.
-    "hybrid": [-21.54, 9.60, -0.09, 3.19, 3.84, 2.23, 0.65, 0.36, 7.53, 3.85, 26.11],
-    "lexical": [-8.28, 7.70, 7.53, 1.60, 4.02],
-    "semantic": [-31.90, 17.94, 49.07],
+    "hybrid": [-18.42, 7.42, -0.13, 2.23, 4.52, 2.93, 0.99, 0.14, 6.91, 3.77, 29.63],
+    "lexical": [-8.45, 7.28, 6.73, 2.01, 3.93],
+    "semantic": [-25.33, 14.12, 52.60],
 }
 
 
