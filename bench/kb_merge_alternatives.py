@@ -30,6 +30,11 @@ DROP = {
     "¿compran series?",
     "¿el canal coproduce con productoras de fuera de Bogotá?",
     "¿cobran por entregar el video de una emisión o cómo es la entrega?",
+    # batch 5 (session 9)
+    "¿compran contenidos?",
+    "¿reciben series ya hechas?",
+    "tuve dos contratos seguidos con el canal, ¿puedo pedir la certificación de ambos en una sola"
+    " solicitud?",
 }
 DROP_PREFIX = (
     "hola, a mi mamá le encantaría estar entre el público",  # asistir-publico or visitas-estudios

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from ventanilla.assistant.calibration import read_cases
@@ -67,13 +68,19 @@ def test_hybrid_engine_meets_the_quality_floor_on_held_out_cases() -> None:
     assert hybrid["abstain_rate_out_of_scope"] >= 0.90
 
 
-def test_hybrid_engine_meets_the_quality_floor_on_a_fresh_set() -> None:
-    """blind9 was written apart and never used to fit the stored calibration (the nine other
-    sets) nor to choose it: the honest figure for text the engine has not seen. Measured
-    0.4788 / 0.0091 / 0.9636 (hybrid); semantic 0.212; lexical 0.503, ahead on top-1 on this
-    set (behind on the sets left out in turn; docs/assistant.md, session 9). The calibration
-    shipped before the writer margin scored 0.455 / 0.036 / 0.891 here: unsafe."""
-    fresh = DEMO_KB.with_name("canal_capital_cases_blind9.csv")
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [("canal_capital_cases_blind9.csv", 0.45), ("canal_capital_cases_blind10.csv", 0.52)],
+)
+def test_hybrid_engine_meets_the_quality_floor_on_a_fresh_set(name: str, floor: float) -> None:
+    """blind9 and blind10 were written apart and never used to fit the stored calibration (the
+    nine other sets): the honest figures for text the engine has not seen. blind9 chose the
+    calibration rule, blind10 only whether to add a batch of phrasings (docs/assistant.md,
+    session 9). Measured, hybrid: blind9 0.479 / 0.009 / 0.964 (semantic 0.212; lexical 0.503,
+    ahead on this set, behind on the sets left out in turn), blind10 0.558 / 0.023 / 0.946
+    (lexical 0.533, semantic 0.242). The calibration shipped before the writer margin scored
+    0.455 / 0.036 / 0.891 on blind9: unsafe."""
+    fresh = DEMO_KB.with_name(name)
     result = CliRunner().invoke(
         app, ["kb", "eval", "--kb", str(DEMO_KB), "--cases", str(fresh), "--json"]
     )
@@ -82,7 +89,7 @@ def test_hybrid_engine_meets_the_quality_floor_on_a_fresh_set() -> None:
     assert report["calibrated_on"] == "stored" and "warning" not in report
     engines = report["engines"]
     hybrid = engines["hybrid"]
-    assert hybrid["top1_accuracy"] >= 0.45
+    assert hybrid["top1_accuracy"] >= floor
     assert hybrid["wrong_answer_rate"] <= 0.03
     assert hybrid["abstain_rate_out_of_scope"] >= 0.90
     assert hybrid["top1_accuracy"] > engines["semantic"]["top1_accuracy"]
