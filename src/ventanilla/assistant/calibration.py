@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import random
 import time
 from collections.abc import Sequence
@@ -37,23 +36,17 @@ from ventanilla.assistant.engine import (
     confidence,
     decide,
 )
+from ventanilla.assistant.thresholds import (
+    ABSTAIN_TARGET,
+    WRITER_MARGIN,
+    FileCaps,
+    allowed,
+    few_cases,
+    pick_thresholds,
+)
 from ventanilla.kb.files import KbFileError
 
-# Thresholds are picked so that a one-sided Clopper-Pearson upper bound, at this level, of the
-# rate on the calibration cases stays within the target: of wrong automatic answers (a share of
-# all cases) and of out-of-scope messages not handed to a person (a share of them). The bound
-# shrinks the allowance with few cases and loosens it with many, where the former "half the
-# target" rule was the same whatever the number of cases.
-LEVEL = 0.95
-# Writers differ: a calibration meets its target on its own cases, not on a new month of traffic.
-# Leaving each of the demo's nine case sets out in turn (each written apart), the wrong-answer
-# rate on the set left out ran up to twice the pooled one (up to 0.059 with a 3 % target). So
-# the pooled bounds aim at two thirds of the targets (wrong answers, and out-of-scope messages not
-# handed to a person), and every case file must also stay within the targets on its own
-# (``FileCaps``); docs/assistant.md, session 9.
-WRITER_MARGIN = 2 / 3
 CROSS_FIT = 5  # folds for the held-out confidences the thresholds are read on
-ABSTAIN_TARGET = 0.90  # out-of-scope messages handed to a person (issue 3)
 # Candidate ``margin`` values. Only 0 since the calibration on the four case sets: picking the
 # margin that answered the most calibration cases right (0..0.05) bought 0.02 of top-1 on unseen
 # folds for 0.008 more wrong answers (grouped 5-fold cross-validation, bench/kb_crossval.py).
@@ -67,29 +60,21 @@ class Case:
     source: str = ""  # the case file it came from: each file is held to the target on its own
 
 
-@dataclass(frozen=True)
-class FileCaps:
-    """Per considered case, the index of its case file; per file, the most wrong automatic
-    answers and out-of-scope leaks (not handed to a person) it may have."""
-
-    file: np.ndarray
-    wrong: np.ndarray
-    leak: np.ndarray
-
-    @classmethod
-    def of(cls, considered: Sequence[Case], cases: Sequence[Case], target: float) -> FileCaps:
-        names = sorted({c.source for c in cases})
-        where = {name: i for i, name in enumerate(names)}
-        size = np.zeros(len(names))
-        out = np.zeros(len(names))
-        for c in cases:
-            size[where[c.source]] += 1
-            out[where[c.source]] += c.expected is None
-        return cls(
-            np.array([where[c.source] for c in considered], dtype=np.intp),
-            np.floor(size * target + 1e-9).astype(np.intp),
-            np.floor(out * (1.0 - ABSTAIN_TARGET) + 1e-9).astype(np.intp),
-        )
+def file_caps(considered: Sequence[Case], cases: Sequence[Case], target: float) -> FileCaps:
+    """Each calibration file's allowance (``FileCaps``): ``target`` of its cases answered
+    wrong, and the abstention target's complement of its out-of-scope cases not handed over."""
+    names = sorted({c.source for c in cases})
+    where = {name: i for i, name in enumerate(names)}
+    size = np.zeros(len(names))
+    out = np.zeros(len(names))
+    for c in cases:
+        size[where[c.source]] += 1
+        out[where[c.source]] += c.expected is None
+    return FileCaps(
+        np.array([where[c.source] for c in considered], dtype=np.intp),
+        np.floor(size * target + 1e-9).astype(np.intp),
+        np.floor(out * (1.0 - ABSTAIN_TARGET) + 1e-9).astype(np.intp),
+    )
 
 
 def read_cases(path: str | Path, known_ids: set[str]) -> list[Case]:
@@ -151,128 +136,6 @@ def fit_weights(features: np.ndarray, labels: np.ndarray, l2: float = 0.01) -> l
     return [float(w[0] - np.sum(raw * mu)), *(float(v) for v in raw)]
 
 
-def binom_cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X ~ Binomial(n, p)."""
-    if k < 0:
-        return 0.0
-    if k >= n or p <= 0.0:
-        return 1.0
-    if p >= 1.0:
-        return 0.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    return min(
-        1.0,
-        sum(
-            math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1))
-            * math.exp(i * log_p + (n - i) * log_q)
-            for i in range(k + 1)
-        ),
-    )
-
-
-def allowed(n: int, rate: float, level: float = LEVEL) -> int:
-    """The most events among ``n`` cases whose one-sided Clopper-Pearson upper bound (at
-    ``level``) stays at or under ``rate``; -1 when even none is enough (too few cases).
-
-    The bound of k events is at or under ``rate`` exactly when P(X <= k) <= 1 - level for
-    X ~ Binomial(n, rate), which is what is tested."""
-    k = -1
-    while k < n and binom_cdf(k + 1, n, rate) <= 1.0 - level:
-        k += 1
-    return k
-
-
-FEW_WRONG = 2  # wrong answers a calibration should be able to vouch for (see ``few_cases``)
-
-
-def few_cases(n: int, target: float) -> int | None:
-    """When ``n`` calibration cases are too few, the number that would do; else None.
-
-    With fewer cases than that the 95 % bound allows at most one wrong answer among them, so
-    the threshold is set just above the one or two most confident wrong cases: one confidently
-    wrong case can leave the assistant answering almost nothing (measured on halves of the demo
-    evaluation set, 105 cases: top-1 from 0.06 to 0.96 depending on the half,
-    docs/assistant.md). The bound is the one ``fit_params`` uses: at ``WRITER_MARGIN`` of the
-    target (313 cases at 3 %)."""
-    rate = target * WRITER_MARGIN
-    if allowed(n, rate) >= FEW_WRONG:
-        return None
-    need = n
-    while allowed(need, rate) < FEW_WRONG:
-        need += 1
-    return need
-
-
-def pick_thresholds(
-    conf: np.ndarray,
-    correct: np.ndarray,
-    oos: np.ndarray,
-    max_wrong: int,
-    max_leak: int,
-    answerable: np.ndarray | None = None,
-    caps: FileCaps | None = None,
-) -> tuple[float, float]:
-    """(answer, choices): the lowest answer threshold with at most ``max_wrong`` wrong cases
-    at or above it, and the lowest choices threshold with at most ``max_leak`` out-of-scope
-    cases at or above it; with ``caps``, also within each case file's own allowance. Cases not
-    ``answerable`` (torn between two entries) are never answered, so they do not count for the
-    answer threshold."""
-    keep = np.ones(len(conf), dtype=bool) if answerable is None else answerable
-    file = caps.file if caps is not None else np.zeros(len(conf), dtype=np.intp)
-    wrong_cap = caps.wrong if caps is not None else None
-    leak_cap = caps.leak if caps is not None else None
-    answer = _answer_threshold(conf[keep], ~correct[keep], file[keep], max_wrong, wrong_cap)
-    floor = _first_over(conf[oos], file[oos], max_leak, leak_cap)
-    floor = 0.05 if floor is None else floor + 1e-6
-    return answer, min(answer, max(0.05, floor))
-
-
-def _over(count: int, limit: int, per_file: np.ndarray, cap: np.ndarray | None) -> bool:
-    return count > limit or (cap is not None and bool(np.any(per_file > cap)))
-
-
-def _answer_threshold(
-    conf: np.ndarray,
-    bad: np.ndarray,
-    file: np.ndarray,
-    max_bad: int,
-    cap: np.ndarray | None = None,
-) -> float:
-    """The lowest threshold (midway between distinct values) with at most ``max_bad`` bad
-    cases at or above it (and at most ``cap[f]`` of file f's); 1.01 (never) if even the most
-    confident case is too many."""
-    n = len(conf)
-    order = np.argsort(-conf, kind="stable")
-    per_file = np.zeros(len(cap) if cap is not None else 1, dtype=np.intp)
-    answer = 1.01
-    count = 0
-    for rank, i in enumerate(order):
-        if bad[i]:
-            count += 1
-            per_file[file[i] if cap is not None else 0] += 1
-        last = rank == n - 1 or conf[order[rank + 1]] < conf[i]
-        if not last:
-            continue
-        if _over(count, max_bad, per_file, cap):
-            break
-        below = conf[order[rank + 1]] if rank + 1 < n else 0.0
-        answer = float((conf[i] + below) / 2)
-    return answer
-
-
-def _first_over(
-    conf: np.ndarray, file: np.ndarray, max_count: int, cap: np.ndarray | None
-) -> float | None:
-    """The confidence of the case that, counting down from the most confident, first makes
-    the count exceed ``max_count`` (or a file's ``cap``); None if none does."""
-    per_file = np.zeros(len(cap) if cap is not None else 1, dtype=np.intp)
-    for count, i in enumerate(np.argsort(-conf, kind="stable"), start=1):
-        per_file[file[i] if cap is not None else 0] += 1
-        if _over(count, max_count, per_file, cap):
-            return float(conf[i])
-    return None
-
-
 def _conf(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:
     return np.array([confidence(list(f), weights) for f in feats])
 
@@ -319,7 +182,7 @@ def fit_params(
     max_leak = allowed(
         sum(1 for c in cases if c.expected is None), (1.0 - ABSTAIN_TARGET) * WRITER_MARGIN
     )
-    caps = FileCaps.of(considered, cases, target)
+    caps = file_caps(considered, cases, target)
     correct = np.array(
         [
             bool(s.ranking) and ids[s.ranking[0]] == c.expected

@@ -43,7 +43,7 @@ FEATURES: dict[EngineKind, tuple[str, ...]] = {
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
     # bias first; those fitted on the demo base's nine case sets before blind9 (1,516 cases,
     # session 9, kb/data/*.calibration.json). Also the weights of a calibration with too few
-    # cases to fit its own (``calibration.few_cases``): thresholds are then read under these.
+    # cases to fit its own (``thresholds.few_cases``): thresholds are then read under these.
     "hybrid": [-18.42, 7.42, -0.13, 2.23, 4.52, 2.93, 0.99, 0.14, 6.91, 3.77, 29.63],
     "lexical": [-8.45, 7.28, 6.73, 2.01, 3.93],
     "semantic": [-25.33, 14.12, 52.60],

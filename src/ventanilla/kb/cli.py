@@ -151,6 +151,7 @@ def calibrate(
 ) -> None:
     """Elige los umbrales (y pesos) que respetan el objetivo de error y los guarda con la base."""
     from ventanilla.assistant import calibration as cal
+    from ventanilla.assistant.thresholds import few_cases
 
     try:
         index, items = _index(kb)
@@ -168,7 +169,7 @@ def calibrate(
         f"responder desde {hybrid['answer']:.3f}, ofrecer opciones desde "
         f"{hybrid['choices']:.3f}. Guardada en {calibration_path(kb)}."
     )
-    need = cal.few_cases(len(data), target)
+    need = few_cases(len(data), target)
     if need is not None:
         typer.echo(_few_cases_text(len(data), need), err=True)
 
@@ -195,6 +196,7 @@ def eval_(
     """Mide el asistente: exactitud, respuestas erradas, abstención fuera de alcance, latencia."""
     from ventanilla.assistant import calibration as cal
     from ventanilla.assistant.engine import ENGINES
+    from ventanilla.assistant.thresholds import few_cases
 
     if engine not in ENGINES:
         raise typer.BadParameter("hybrid, lexical o semantic", param_hint="--engine")
@@ -208,7 +210,7 @@ def eval_(
         fitted, scored = cal.split(data, calibrate_split)
         calibration: dict[str, Any] | None = cal.calibrate(index, fitted, target)
         info = {"calibrated_on": "split", "calibration_cases": len(fitted)}
-        need = cal.few_cases(len(fitted), target)
+        need = few_cases(len(fitted), target)
         if need is not None:
             info["warning"] = _few_cases_text(len(fitted), need)
     else:
