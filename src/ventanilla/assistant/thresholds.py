@@ -106,17 +106,17 @@ def pick_thresholds(
     ``answerable`` (torn between two entries) are never answered, so they do not count for the
     answer threshold."""
     keep = np.ones(len(conf), dtype=bool) if answerable is None else answerable
-    file = caps.file if caps is not None else np.zeros(len(conf), dtype=np.intp)
-    wrong_cap = caps.wrong if caps is not None else None
-    leak_cap = caps.leak if caps is not None else None
-    answer = _answer_threshold(conf[keep], ~correct[keep], file[keep], max_wrong, wrong_cap)
-    floor = _first_over(conf[oos], file[oos], max_leak, leak_cap)
-    floor = 0.05 if floor is None else floor + 1e-6
+    if caps is None:  # one file, whose own allowance never binds
+        n = np.array([len(conf)])
+        caps = FileCaps(np.zeros(len(conf), dtype=np.intp), n, n)
+    answer = _answer_threshold(conf[keep], ~correct[keep], caps.file[keep], max_wrong, caps.wrong)
+    over = _first_over(conf[oos], caps.file[oos], max_leak, caps.leak)
+    floor = 0.05 if over is None else over + 1e-6
     return answer, min(answer, max(0.05, floor))
 
 
-def _over(count: int, limit: int, per_file: np.ndarray, cap: np.ndarray | None) -> bool:
-    return count > limit or (cap is not None and bool(np.any(per_file > cap)))
+def _over(count: int, limit: int, per_file: np.ndarray, cap: np.ndarray) -> bool:
+    return count > limit or bool(np.any(per_file > cap))
 
 
 def _answer_threshold(
@@ -124,20 +124,20 @@ def _answer_threshold(
     bad: np.ndarray,
     file: np.ndarray,
     max_bad: int,
-    cap: np.ndarray | None = None,
+    cap: np.ndarray,
 ) -> float:
     """The lowest threshold (midway between distinct values) with at most ``max_bad`` bad
     cases at or above it (and at most ``cap[f]`` of file f's); 1.01 (never) if even the most
     confident case is too many."""
     n = len(conf)
     order = np.argsort(-conf, kind="stable")
-    per_file = np.zeros(len(cap) if cap is not None else 1, dtype=np.intp)
+    per_file = np.zeros(len(cap), dtype=np.intp)
     answer = 1.01
     count = 0
     for rank, i in enumerate(order):
         if bad[i]:
             count += 1
-            per_file[file[i] if cap is not None else 0] += 1
+            per_file[file[i]] += 1
         last = rank == n - 1 or conf[order[rank + 1]] < conf[i]
         if not last:
             continue
@@ -149,13 +149,13 @@ def _answer_threshold(
 
 
 def _first_over(
-    conf: np.ndarray, file: np.ndarray, max_count: int, cap: np.ndarray | None
+    conf: np.ndarray, file: np.ndarray, max_count: int, cap: np.ndarray
 ) -> float | None:
     """The confidence of the case that, counting down from the most confident, first makes
     the count exceed ``max_count`` (or a file's ``cap``); None if none does."""
-    per_file = np.zeros(len(cap) if cap is not None else 1, dtype=np.intp)
+    per_file = np.zeros(len(cap), dtype=np.intp)
     for count, i in enumerate(np.argsort(-conf, kind="stable"), start=1):
-        per_file[file[i] if cap is not None else 0] += 1
+        per_file[file[i]] += 1
         if _over(count, max_count, per_file, cap):
             return float(conf[i])
     return None

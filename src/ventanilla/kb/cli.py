@@ -17,12 +17,16 @@ kb_app = typer.Typer(help="Base de conocimiento del asistente.", no_args_is_help
 
 def calibration_path(kb_file: Path) -> Path:
     """Where the calibration of a knowledge-base file is stored: next to it."""
-    return kb_file.with_name(kb_file.name.rsplit(".", 1)[0] + ".calibration.json")
+    return _beside(kb_file, ".calibration.json")
 
 
 def embeddings_path(kb_file: Path) -> Path:
     """Where ``seed-embeddings`` writes a knowledge-base file's vectors: next to it."""
-    return kb_file.with_name(kb_file.name.rsplit(".", 1)[0] + ".embeddings.npz")
+    return _beside(kb_file, ".embeddings.npz")
+
+
+def _beside(kb_file: Path, suffix: str) -> Path:
+    return kb_file.with_name(kb_file.name.rsplit(".", 1)[0] + suffix)
 
 
 def read_calibration(kb_file: Path) -> dict[str, Any] | None:
