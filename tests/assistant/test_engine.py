@@ -16,7 +16,6 @@ from ventanilla.assistant.embeddings import (
 )
 from ventanilla.assistant.engine import (
     FEATURES,
-    LONG_TOKENS,
     MAX_TOKENS,
     EngineParams,
     Index,
@@ -31,17 +30,19 @@ LONG = (
 )
 
 
-def test_short_messages_are_read_whole_and_long_ones_condensed() -> None:
+def test_short_messages_are_read_whole_and_long_ones_by_their_ending() -> None:
     short = "¿a qué hora atienden?"
-    assert count_tokens(short) <= LONG_TOKENS and semantic_text(short) == short
-    assert count_tokens(LONG) > LONG_TOKENS
-    condensed = semantic_text(LONG)
-    assert count_tokens(condensed) <= MAX_TOKENS
-    assert "cuadriculado" in condensed and "televisor" in condensed  # content words stay
-    assert " que " not in f" {condensed} "  # function words go
+    assert count_tokens(short) <= MAX_TOKENS and semantic_text(short) == short
+    assert count_tokens(LONG) > MAX_TOKENS
+    ending = semantic_text(LONG)
+    assert LONG.endswith(ending) and ending.endswith("que hago")  # words in their own order
+    assert count_tokens(ending) <= MAX_TOKENS
+    before = LONG.split()[-len(ending.split()) - 1]
+    assert count_tokens(f"{before} {ending}") > MAX_TOKENS  # the longest ending that fits
     huge = "mire " * 400 + "quiero poner una queja por el noticiero"
     kept = semantic_text(huge)
-    assert count_tokens(kept) <= MAX_TOKENS and "queja" in kept  # the end is kept
+    assert count_tokens(kept) <= MAX_TOKENS and kept.endswith("queja por el noticiero")
+    assert semantic_text("a" * 300) == "a" * 300  # one word too long for the budget: kept
 
 
 def test_recent_message_vectors_are_cached_and_can_be_forgotten() -> None:
