@@ -41,12 +41,12 @@ FEATURES: dict[EngineKind, tuple[str, ...]] = {
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
-    # bias first; those fitted on the demo base's eleven case sets before blind11 (1,956 cases,
-    # session 10, kb/data/*.calibration.json). Also the weights of a calibration with too few
-    # cases to fit its own (``thresholds.few_cases``): thresholds are then read under these.
-    "hybrid": [-19.71, 8.20, -0.06, -1.44, 5.08, 2.56, 0.88, 0.30, 3.74, 3.31, 34.44],
-    "lexical": [-8.20, 8.08, 6.08, 1.61, 3.61],
-    "semantic": [-27.05, 15.04, 51.96],
+    # bias first; those fitted on the demo base's fifteen case sets before blind15 (2,836
+    # cases, session 10, kb/data/*.calibration.json). Also the weights of a calibration with
+    # too few cases to fit its own (``thresholds.few_cases``): thresholds are read under these.
+    "hybrid": [-20.30, 8.32, -0.04, -0.02, 5.39, 3.08, 1.04, 0.39, 3.21, 3.20, 30.83],
+    "lexical": [-8.45, 8.45, 5.94, 1.59, 3.64],
+    "semantic": [-28.52, 15.86, 51.53],
 }
 
 
