@@ -92,6 +92,16 @@ class Bench:
             out[k]["rank1"] = self.rank1(k, rows)
         return out
 
+    def left_out(self, names: Sequence[str], kind: EngineKind = "hybrid") -> dict[str, dict]:
+        """Each named set scored by a calibration fitted on every other case of the bench."""
+        n = len(self.cases)
+        out = {}
+        for name in names:
+            held = [i for i in range(n) if self.origin[i] == name]
+            fitted = [i for i in range(n) if self.origin[i] != name]
+            out[name] = self.score(self.fit(fitted), held)[kind]
+        return out
+
     def rank1(self, kind: EngineKind, rows: Sequence[int]) -> float | None:
         """Share of the in-scope cases whose right entry the engine ranks first, whatever the
         decision: the ceiling of top-1 for a perfect confidence model."""

@@ -81,11 +81,7 @@ def main() -> None:
             replace(base[i], features=base[i].features + [extra[i].get(a, 0.0) for a in added])
             for i in range(n)
         ]
-        left_out = {}
-        for name in names:
-            held = [i for i in range(n) if bench.origin[i] == name]
-            fitted = [i for i in range(n) if bench.origin[i] != name]
-            left_out[name] = bench.score(bench.fit(fitted), held)["hybrid"]
+        left_out = bench.left_out(names)
         mean = {k: float(np.mean([r[k] for r in left_out.values()])) for k in KEYS}
         per_set = " ".join(
             f"{name}:{r['top1_accuracy']:.3f}/{r['wrong_answer_rate']:.3f}/"
