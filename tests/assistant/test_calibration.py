@@ -115,7 +115,7 @@ def test_few_cases_keep_the_prior_weights_and_read_only_the_thresholds() -> None
     from ventanilla.assistant.calibration import fit_params
 
     prior = [0.5, 3.0]
-    ids, scored, cases = _synthetic(120, 5)  # fewer than 313: too few at 3 %
+    ids, scored, cases = _synthetic(120, 5)  # fewer than 418: too few at 3 %
     few = fit_params(ids, scored, cases, 0.03, cases, prior)
     assert few.weights == prior
     conf = [confidence(s.features, prior) for s in scored]
@@ -123,7 +123,7 @@ def test_few_cases_keep_the_prior_weights_and_read_only_the_thresholds() -> None
         1 for c, s in zip(conf, scored, strict=True) if c >= few.answer and s.ranking[0]
     )
     assert wrong_above <= max(allowed(len(cases), 0.02), 0)
-    ids, scored, cases = _synthetic(400, 6)  # enough: the weights are fitted on the cases
+    ids, scored, cases = _synthetic(600, 6)  # enough: the weights are fitted on the cases
     many = fit_params(ids, scored, cases, 0.03, cases, prior)
     assert many.weights != prior
     unprompted = fit_params(ids[:], scored[:120], cases[:120], 0.03, cases[:120])

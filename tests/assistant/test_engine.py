@@ -97,10 +97,11 @@ def test_phrasing_gap_is_the_lead_of_the_best_entrys_closest_phrasing() -> None:
 def test_confident_but_torn_offers_choices() -> None:
     index = Index(_items())
     weights = [10.0] + [0.0] * len(FEATURES["hybrid"])  # always confident
-    sure = decide(index, "¿a qué hora atienden?", "hybrid", EngineParams(weights, 0.5, 0.2, 0.0))
+    text = "¿a qué hora es que atienden ustedes?"  # not word for word a phrasing: no ``exact``
+    sure = decide(index, text, "hybrid", EngineParams(weights, 0.5, 0.2, 0.0))
     assert sure.decision == "answer" and index.ids[sure.ranking[0]] == "horario"
     torn = EngineParams(weights, 0.5, 0.2, sure.margin + 0.01)
-    scored = decide(index, "¿a qué hora atienden?", "hybrid", torn)
+    scored = decide(index, text, "hybrid", torn)
     assert scored.decision == "choices" and len(scored.ranking) > 1
 
 

@@ -22,9 +22,9 @@ async def test_built_once_per_revision_and_rebuilt_on_change(tmp_path: Path) -> 
     loads: list[int] = []
 
     def loader(items: list[KbItem]):  # type: ignore[no-untyped-def]
-        async def load() -> tuple[list[KbItem], EngineParams]:
+        async def load() -> tuple[list[KbItem], EngineParams, list[str]]:
             loads.append(len(items))
-            return items, EngineParams.default("hybrid")
+            return items, EngineParams.default("hybrid"), []
 
         return load
 

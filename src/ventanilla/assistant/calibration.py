@@ -36,6 +36,7 @@ from ventanilla.assistant.engine import (
     confidence,
     decide,
 )
+from ventanilla.assistant.examples import Example
 from ventanilla.assistant.thresholds import (
     ABSTAIN_TARGET,
     WRITER_MARGIN,
@@ -151,15 +152,31 @@ def held_out_confidences(feats: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def _considered(cases: Sequence[Case]) -> list[Case]:
-    return [c for c in cases if not other_entity(c.question)]
+def examples_of(cases: Sequence[Case]) -> list[Example]:
+    """The labelled messages a calibration keeps (``Index.examples``): its cases, once each."""
+    return list(dict.fromkeys((c.question, c.expected) for c in cases))
+
+
+def stored_examples(calibration: dict[str, Any] | None) -> list[Example]:
+    return [(str(q), str(e) if e else None) for q, e in (calibration or {}).get("examples") or ()]
+
+
+def _folds(cases: Sequence[Case]) -> list[str]:
+    """What a calibration case must not see of the examples: the cases of its own file (each
+    file written apart, as new traffic is), or of its own fold when all come from one file."""
+    if len({c.source for c in cases}) > 1:
+        return [c.source for c in cases]
+    return [str(pos % CROSS_FIT) for pos in range(len(cases))]
 
 
 def calibrate_engine(
     index: Index, cases: Sequence[Case], kind: EngineKind, target: float
 ) -> EngineParams:
-    considered = _considered(cases)
-    scored = [index.features(c.question, kind) for c in considered]
+    """``index`` holds the cases themselves as its examples, in order (``calibrate``)."""
+    folds = np.array(_folds(cases), dtype=str)
+    rows = [i for i, c in enumerate(cases) if not other_entity(c.question)]
+    scored = [index.features(cases[i].question, kind, folds == folds[i]) for i in rows]
+    considered = [cases[i] for i in rows]
     return fit_params(index.ids, scored, considered, target, cases, DEFAULT_WEIGHTS[kind])
 
 
@@ -215,10 +232,13 @@ def fit_params(
 def calibrate(
     index: Index, cases: Sequence[Case], target: float, engines: Sequence[EngineKind] = ENGINES
 ) -> dict[str, Any]:
+    """Weights and thresholds per engine, and the cases kept as the engine's examples."""
+    every = index.with_examples([(c.question, c.expected) for c in cases])
     return {
         "target": target,
         "cases": len(cases),
-        "engines": {k: calibrate_engine(index, cases, k, target).to_json() for k in engines},
+        "engines": {k: calibrate_engine(every, cases, k, target).to_json() for k in engines},
+        "examples": examples_of(cases),
     }
 
 

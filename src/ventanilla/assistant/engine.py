@@ -17,6 +17,7 @@ import numpy as np
 
 from ventanilla.assistant.detect import other_entity
 from ventanilla.assistant.embeddings import EmbeddingCache, Vectors, count_tokens, embed_query
+from ventanilla.assistant.examples import Example, Examples, no_examples
 from ventanilla.assistant.normalize import Speller, content_words, stem_all, words
 from ventanilla.kb.schemas import KbItem
 
@@ -35,18 +36,18 @@ MAX_TOKENS = 24
 FEATURES: dict[EngineKind, tuple[str, ...]] = {
     "hybrid": (
         *("cos", "cos_z", "cos_margin", "lex", "lex_margin", "coverage", "agree", "margin"),
-        *("cover", "phrasing_gap"),
+        *("cover", "phrasing_gap", "neg_gap", "case_gap"),
     ),
     "lexical": ("lex", "lex_margin", "coverage", "cover"),
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
-    # bias first; those fitted on the demo base's fifteen case sets before blind15 (2,836
-    # cases, session 10, kb/data/*.calibration.json). Also the weights of a calibration with
-    # too few cases to fit its own (``thresholds.few_cases``): thresholds are read under these.
-    "hybrid": [-20.30, 8.32, -0.04, -0.02, 5.39, 3.08, 1.04, 0.39, 3.21, 3.20, 30.83],
-    "lexical": [-8.45, 8.45, 5.94, 1.59, 3.64],
-    "semantic": [-28.52, 15.86, 51.53],
+    # bias first; those fitted on the demo base's nineteen case sets (3,716 cases, session 11,
+    # kb/data/*.calibration.json). Also the weights of a calibration with too few cases to fit
+    # its own (``thresholds.few_cases``): thresholds are read under these.
+    "hybrid": [-8.69, 2.96, -0.19, -2.36, 3.31, 4.87, 0.90, 0.44, 6.48, 2.19, 8.21, -29.16, 38.65],
+    "lexical": [-8.42, 8.73, 5.86, 1.34, 3.67],
+    "semantic": [-29.43, 16.36, 52.36],
 }
 
 
@@ -103,6 +104,7 @@ class Scored:
     margin: float = 1.0  # lead of the best entry over the second in the ranking score
     confidence: float = 0.0
     decision: str = "handover"  # answer | choices | handover
+    exact: bool = False  # the message is one of its best entry's own phrasings (``Index.exact``)
 
 
 @dataclass
@@ -110,9 +112,13 @@ class Index:
     items: Sequence[KbItem]
     cache: EmbeddingCache | None = None
     semantic: bool = True
+    # Labelled messages from the calibration (``examples.py``): what citizens asked, and the
+    # entry that answered it or none.
+    examples: Sequence[Example] = ()
     _starts: np.ndarray | None = None
     _vectors: Vectors | None = None
     _answers: Vectors | None = None
+    _examples: Examples | None = None
 
     def __post_init__(self) -> None:
         self.ids = [i.id for i in self.items]
@@ -124,6 +130,14 @@ class Index:
         if corpus:
             self.bm25.index(corpus, show_progress=False)
         self._vocab = set(getattr(self.bm25, "vocab_dict", {}) or {})
+        # Each phrasing, folded (case, accents, punctuation, shorthand), to its entry; one that
+        # two entries share is left out. Case sets avoid the base's own wording, so the fitted
+        # confidence never learnt that a message word for word an entry's question is safe.
+        owners: dict[str, set[int]] = {}
+        for pos, forms in enumerate(phrasings):
+            for t in forms:
+                owners.setdefault(" ".join(words(t)), set()).add(pos)
+        self._exact = {k: min(v) for k, v in owners.items() if k and len(v) == 1}
         # each entry's stems, answer included: how much of a message the best entry explains
         self._stems = [
             frozenset(stem_all(content_words(" ".join([*p, i.answer]))))
@@ -141,6 +155,13 @@ class Index:
             self._answers = cache.vectors(
                 [f"{i.question} {i.answer}" for i in self.items], passage=True
             )
+            if self.examples:  # read as a message is read (``semantic_text``)
+                vectors = cache.vectors([semantic_text(t) for t, _ in self.examples])
+                self._examples = Examples(self.examples, self.ids, vectors)
+
+    def with_examples(self, examples: Sequence[Example]) -> Index:
+        """The same base with these labelled messages (vectors from the same cache)."""
+        return Index(self.items, self.cache, self.semantic, tuple(examples))
 
     def message_stems(self, text: str) -> list[str]:
         """The message's content words, corrected towards the base's words, as stems."""
@@ -180,7 +201,18 @@ class Index:
         total: np.ndarray = best + answers @ query
         return total, best
 
-    def features(self, text: str, kind: EngineKind) -> Scored:
+    def example_gaps(
+        self, text: str, top: int, phrasing: np.ndarray, hidden: np.ndarray | None = None
+    ) -> tuple[float, float]:
+        """``neg_gap`` and ``case_gap`` (``Examples.gaps``); ``hidden``: examples left out."""
+        if self._examples is None or not words(text):
+            return no_examples(top, phrasing)
+        query = embed_query(semantic_text(text))  # the vector ``cosines`` just computed, cached
+        return self._examples.gaps(query, top, phrasing, hidden)
+
+    def features(self, text: str, kind: EngineKind, hidden: np.ndarray | None = None) -> Scored:
+        """The ranking and the confidence features of ``kind`` for a message; ``hidden``: a
+        mask of the examples left out (calibration)."""
         n = len(self.items)
         if n == 0:
             return Scored([], [0.0] * len(FEATURES[kind]))
@@ -194,6 +226,11 @@ class Index:
         cos_other = float(np.max(np.delete(cos, top))) if n > 1 else 0.0
         lex_other = float(np.max(np.delete(lexn, top))) if n > 1 else 0.0
         spread = float(np.std(cos)) if n > 1 else 0.0
+        neg_gap, case_gap = (
+            self.example_gaps(text, top, phrasing, hidden)
+            if "case_gap" in FEATURES[kind]
+            else (0.0, 0.0)
+        )
         values = {
             "cos": float(cos[top]),
             # how far the best entry stands out from this message's similarity to all entries
@@ -211,9 +248,13 @@ class Index:
             "phrasing_gap": float(phrasing[top]) - float(np.max(np.delete(phrasing, top)))
             if n > 1
             else 0.0,
+            "neg_gap": neg_gap,
+            "case_gap": case_gap,
         }
         ranking = [int(i) for i in rank[:3]]
-        return Scored(ranking, [values[f] for f in FEATURES[kind]], margin=values["margin"])
+        exact = self._exact.get(" ".join(words(text))) == top
+        features = [values[f] for f in FEATURES[kind]]
+        return Scored(ranking, features, margin=values["margin"], exact=exact)
 
 
 def confidence(features: Sequence[float], weights: Sequence[float]) -> float:
@@ -228,7 +269,9 @@ def settle(scored: Scored, params: EngineParams, other: bool = False) -> Scored:
     if not out.ranking or other:
         return out
     out.confidence = confidence(out.features, params.weights)
-    if out.confidence >= params.answer:
+    if out.exact:  # word for word one of the entry's own phrasings: the entity wrote it so
+        out.decision = "answer"
+    elif out.confidence >= params.answer:
         torn = out.margin < params.margin and len(out.ranking) > 1
         out.decision = "choices" if torn else "answer"
     elif out.confidence >= params.choices:

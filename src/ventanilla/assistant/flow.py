@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ventanilla.assistant import repository, service
-from ventanilla.assistant.calibration import params_from, stale
+from ventanilla.assistant.calibration import params_from, stale, stored_examples
 from ventanilla.assistant.detect import small_talk, strip_greeting, wants_person
 from ventanilla.assistant.runtime import Built
 from ventanilla.cases import chat_lookup as case_lookup
@@ -48,7 +48,7 @@ async def person_available(ctx: Context, uow: UnitOfWork, entity: EntitySettings
 
 
 async def _engine(ctx: Context, revision: int) -> Built:
-    async def load() -> tuple[list[Any], Any]:
+    async def load() -> tuple[list[Any], Any, list[Any]]:
         async with ctx.db.unit() as uow:
             entries = await kb_repository.all_(uow.session, active_only=True)
             state = await kb_repository.state(uow.session)
@@ -58,7 +58,8 @@ async def _engine(ctx: Context, revision: int) -> Built:
                 "the stored calibration was made for another version of the engine's features: "
                 "using default thresholds until `ventanilla kb calibrate` runs again"
             )
-        return [to_item(e) for e in entries], params_from(calibration, "hybrid")
+        items = [to_item(e) for e in entries]
+        return items, params_from(calibration, "hybrid"), stored_examples(calibration)
 
     return await ctx.assistant.engine(revision, load)
 

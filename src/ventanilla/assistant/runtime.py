@@ -58,7 +58,8 @@ class AssistantRuntime:
             await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
 
     async def engine(self, revision: int, load: Any) -> Built:
-        """The engine for ``revision``; ``load`` is an async callable giving (items, params)."""
+        """The engine for ``revision``; ``load`` is an async callable giving (items, params,
+        examples: the calibration's labelled messages)."""
         if self._built is not None and self._built.revision == revision:
             return self._built
         if self._building is None or self._building_revision != revision:
@@ -70,8 +71,8 @@ class AssistantRuntime:
         return built
 
     async def _build(self, revision: int, load: Any) -> Built:
-        items, params = await load()
-        index = await asyncio.to_thread(Index, items, self.cache)
+        items, params, examples = await load()
+        index = await asyncio.to_thread(Index, items, self.cache, True, tuple(examples))
         log.info("assistant engine built: %d entries, revision %d", len(items), revision)
         return Built(revision, index, params)
 

@@ -22,10 +22,12 @@ LEVEL = 0.95
 # Writers differ: a calibration meets its target on its own cases, not on a new month of traffic.
 # Leaving each of the demo's nine case sets out in turn (each written apart), the wrong-answer
 # rate on the set left out ran up to twice the pooled one (up to 0.059 with a 3 % target). So
-# the pooled bounds aim at two thirds of the targets (wrong answers, and out-of-scope messages not
-# handed to a person), and every case file must also stay within the targets on its own
-# (``FileCaps``); docs/assistant.md, session 9.
-WRITER_MARGIN = 2 / 3
+# the pooled bounds aim at a fraction of the targets (wrong answers, and out-of-scope messages
+# not handed to a person), and every case file must also stay within the targets on its own
+# (``FileCaps``); docs/assistant.md, session 9. Two thirds until session 11; one half since the
+# calibration's cases became the engine's examples: with two thirds one fresh set ran at 0.041
+# wrong (of 0.03), and half kept every set left out of nineteen at or under 0.023.
+WRITER_MARGIN = 1 / 2
 ABSTAIN_TARGET = 0.90  # out-of-scope messages handed to a person (issue 3)
 
 
@@ -81,7 +83,7 @@ def few_cases(n: int, target: float) -> int | None:
     wrong case can leave the assistant answering almost nothing (measured on halves of the demo
     evaluation set, 105 cases: top-1 from 0.06 to 0.96 depending on the half,
     docs/assistant.md). The bound is the one ``fit_params`` uses: at ``WRITER_MARGIN`` of the
-    target (313 cases at 3 %)."""
+    target (418 cases at 3 %)."""
     rate = target * WRITER_MARGIN
     if allowed(n, rate) >= FEW_WRONG:
         return None

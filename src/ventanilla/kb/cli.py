@@ -139,10 +139,17 @@ def seed_embeddings(
         items = [i for i in read_file(kb) if i.active]
     except KbFileError as exc:
         raise _fail(exc) from None
+    from ventanilla.assistant.calibration import stored_examples
+
+    examples = stored_examples(read_calibration(kb))
     out = embeddings_path(kb)
     out.unlink(missing_ok=True)  # only what this base needs, nothing older
-    Index(items, EmbeddingCache(out))  # the cache file ends up holding exactly the index's texts
-    typer.echo(f"Vectores de {len(items)} entradas guardados en {out}.")
+    # the cache file ends up holding exactly the index's texts (and its calibration's examples)
+    Index(items, EmbeddingCache(out), examples=examples)
+    typer.echo(
+        f"Vectores de {len(items)} entradas y {len(examples)} casos de calibración "
+        f"guardados en {out}."
+    )
 
 
 @kb_app.command()
@@ -229,6 +236,7 @@ def eval_(
                 "warning": "the stored calibration was made for other engine features: "
                 "run `ventanilla kb calibrate` again",
             }
+    index = index.with_examples(cal.stored_examples(calibration))
     results = {k: cal.evaluate(index, scored, cal.params_from(calibration, k), k) for k in ENGINES}
     out = {**results[engine], **info, "entries": len(items), "engines": results}
     if as_json:
