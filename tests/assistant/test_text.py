@@ -7,7 +7,6 @@ import pytest
 from ventanilla.assistant.detect import (
     other_entity,
     small_talk,
-    strip_greeting,
     vague,
     wants_person,
 )
@@ -122,9 +121,6 @@ def test_messages_that_do_not_say_what_they_are_about(text: str) -> None:
 )
 def test_messages_that_name_their_subject_are_not_vague(text: str) -> None:
     assert not vague(text)
-    assert strip_greeting("Hola buenas, ¿a qué hora dan el noticiero?") == (
-        "a que hora dan el noticiero"
-    )
 
 
 def test_speller_ties_do_not_depend_on_the_hash_seed() -> None:

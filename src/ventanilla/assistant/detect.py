@@ -29,7 +29,6 @@ def _only(pattern: str) -> re.Pattern[str]:
 _ONLY_GREETING = _only(_GREETING + r"|como (esta|estas|estan|le va)")
 _ONLY_THANKS = _only(_THANKS + "|" + _BYE + r"|eso era todo|era todo|perfecto|excelente")
 _ONLY_BYE = _only(_BYE)
-_LEADING_GREETING = re.compile(rf"^({_GREETING}\s*)+")
 
 
 def wants_person(text: str) -> bool:
@@ -72,11 +71,6 @@ def small_talk(text: str) -> str | None:
     if vague(text):
         return "vague"
     return None
-
-
-def strip_greeting(text: str) -> str:
-    """'hola buenas, a que hora...' -> 'a que hora...' (folded)."""
-    return _LEADING_GREETING.sub("", fold(text)).strip()
 
 
 # Other public entities and their procedures: a question about them is not for this knowledge
