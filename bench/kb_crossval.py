@@ -23,6 +23,7 @@ import json
 import os
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,16 @@ import numpy as np
 from ventanilla.assistant import calibration as cal
 from ventanilla.assistant.detect import other_entity
 from ventanilla.assistant.embeddings import embed_query
-from ventanilla.assistant.engine import ENGINES, EngineKind, Index, Scored, settle
+from ventanilla.assistant.engine import (
+    ENGINES,
+    FEATURES,
+    EngineKind,
+    Index,
+    Scored,
+    semantic_text,
+    settle,
+)
+from ventanilla.assistant.normalize import words
 from ventanilla.assistant.runtime import embedding_cache
 from ventanilla.demo import DEMO_KB
 from ventanilla.kb.files import read_file
@@ -46,7 +56,12 @@ def set_path(suffix: str) -> Path:
 
 
 class Bench:
-    """Every case of every set with its features per engine, computed once."""
+    """Every case of every set with its features per engine, computed once.
+
+    The cases are also the hybrid engine's examples (``assistant/examples.py``), as ``kb
+    calibrate`` makes them: no case meets the examples of its own set, and ``without`` hides
+    further sets (the one left out, so that the fitted cases do not learn from it either). The
+    k-fold figures hide only a case's own set."""
 
     def __init__(self, kb: Path = DEMO_KB, extra: Sequence[str] = ()) -> None:
         items = [i for i in read_file(kb) if i.active]
@@ -59,9 +74,36 @@ class Bench:
             self.cases += loaded
             self.origin += [suffix or "eval"] * len(loaded)
         self.other = [other_entity(c.question) for c in self.cases]
-        self.scored: dict[EngineKind, list[Scored]] = {
-            k: [self.index.features(c.question, k) for c in self.cases] for k in ENGINES
-        }
+        self.sets = np.array(self.origin)
+        self.index = self.index.with_examples([(c.question, c.expected) for c in self.cases])
+        self.scored: dict[EngineKind, list[Scored]] = {k: [] for k in ENGINES}
+        self._query: list[np.ndarray] = []  # e5 vector and per-entry closest phrasing, per case
+        self._phrasing: list[np.ndarray] = []
+        for i, c in enumerate(self.cases):
+            hidden = self.sets == self.sets[i]
+            for k in ENGINES:
+                self.scored[k].append(self.index.features(c.question, k, hidden))
+            self._query.append(embed_query(semantic_text(c.question)))  # cached by ``features``
+            self._phrasing.append(self.index.cosines(c.question)[1])
+
+    def without(self, names: Sequence[str]) -> list[Scored]:
+        """The hybrid features as a calibration fitted without the named sets sees them: no case
+        meets the examples of its own set, nor of those sets."""
+        examples = self.index._examples
+        gone = np.isin(self.sets, list(names))
+        neg, case = FEATURES["hybrid"].index("neg_gap"), FEATURES["hybrid"].index("case_gap")
+        out = []
+        for i, s in enumerate(self.scored["hybrid"]):
+            if examples is None or not s.ranking or not words(self.cases[i].question):
+                out.append(s)
+                continue
+            hidden = gone | (self.sets == self.sets[i])
+            features = list(s.features)
+            features[neg], features[case] = examples.gaps(
+                self._query[i], s.ranking[0], self._phrasing[i], hidden
+            )
+            out.append(replace(s, features=features))
+        return out
 
     def fit(
         self, rows: Sequence[int], priors: dict[EngineKind, list[float]] | None = None
@@ -96,10 +138,13 @@ class Bench:
         """Each named set scored by a calibration fitted on every other case of the bench."""
         n = len(self.cases)
         out = {}
+        every = self.scored["hybrid"]
         for name in names:
             held = [i for i in range(n) if self.origin[i] == name]
             fitted = [i for i in range(n) if self.origin[i] != name]
+            self.scored["hybrid"] = self.without([name])
             out[name] = self.score(self.fit(fitted), held)[kind]
+        self.scored["hybrid"] = every
         return out
 
     def rank1(self, kind: EngineKind, rows: Sequence[int]) -> float | None:
@@ -163,6 +208,7 @@ def main() -> None:
     n = len(bench.cases)
     if fresh:
         fitted = [i for i in range(n) if bench.origin[i] not in fresh]
+        bench.scored["hybrid"] = bench.without(fresh)
         params = bench.fit(fitted)  # the four sets and any joined ones
         for name in fresh:
             held = [i for i in range(n) if bench.origin[i] == name]
@@ -172,8 +218,10 @@ def main() -> None:
     for name in fitted_sets:
         held = [i for i in range(n) if bench.origin[i] == name]
         fitted = [i for i in range(n) if bench.origin[i] != name and bench.origin[i] in fitted_sets]
+        bench.scored["hybrid"] = bench.without([name, *fresh])
         loso[name] = bench.score(bench.fit(fitted), held)
         print(json.dumps({"held_out_set": name, **loso[name]}), flush=True)
+    bench.scored["hybrid"] = bench.without(fresh)
     core = [i for i in range(n) if bench.origin[i] in fitted_sets]  # never the fresh sets
     groups = bench.groups()
     folds_out = []

@@ -11,7 +11,9 @@ default the first blind set) once per variant:
 * ``hybrid_before``: the baseline, the hybrid engine as it was before the latency work: numpy's
   BLAS on all cores and the whole message embedded however long;
 * ``hybrid_s9``: the hybrid engine reading a long message as until session 10 (its content
-  words, fewer tokens than the ending it reads now: ``content_words_text``).
+  words, fewer tokens than the ending it reads now: ``content_words_text``);
+* ``hybrid_s10``: the hybrid engine without the calibration's examples (session 11 added them:
+  the demo calibration's 3,652 labelled messages, one more product per question).
 
 The variants are interleaved question by question (in a rotating order) so a shared, busy
 machine slows them alike; after the baseline the bench pauses 0.15 s (untimed) so the BLAS
@@ -36,7 +38,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ventanilla.assistant import engine as engine_module
-from ventanilla.assistant.calibration import params_from, read_cases
+from ventanilla.assistant.calibration import params_from, read_cases, stored_examples
 from ventanilla.assistant.embeddings import EmbeddingCache, embed_query, forget_queries
 from ventanilla.assistant.engine import Index, decide
 from ventanilla.assistant.normalize import content_words, words
@@ -128,8 +130,9 @@ def content_words_text(text: str, long: int = 20, most: int = 24) -> str:
 
 
 def one_run(
-    index: Index, questions: list[str], calibration: dict[str, object] | None
+    index: Index, plain: Index, questions: list[str], calibration: dict[str, object] | None
 ) -> dict[str, object]:
+    """One pass over the questions; ``plain``: the same base without examples."""
     params = {k: params_from(calibration, k) for k in ("hybrid", "lexical", "semantic")}
 
     def engine(kind: str) -> Callable[[str], object]:
@@ -158,6 +161,7 @@ def one_run(
         "semantic": engine("semantic"),
         "hybrid_before": hybrid_before,
         "hybrid_s9": hybrid_s9,
+        "hybrid_s10": lambda q: decide(plain, q, "hybrid", params["hybrid"]),
         "lexical": engine("lexical"),
     }
     names = list(variants)
@@ -180,6 +184,11 @@ def one_run(
     out["hybrid_over_before"] = {
         "p50": round(float(np.percentile(now, 50) / np.percentile(before, 50)), 2),
         "p99": round(float(np.percentile(now, 99) / np.percentile(before, 99)), 2),
+    }
+    s10 = np.array(times["hybrid_s10"])
+    out["hybrid_over_s10"] = {
+        "p50": round(float(np.percentile(now, 50) / np.percentile(s10, 50)), 2),
+        "p99": round(float(np.percentile(now, 99) / np.percentile(s10, 99)), 2),
     }
     s9 = np.array(times["hybrid_s9"])
     out["hybrid_over_s9"] = {
@@ -206,26 +215,30 @@ def main() -> None:
     args = parser.parse_args()
     base = read_file(DEMO_KB)
     items = synthetic_kb(base, args.entries)
+    calibration = read_calibration(DEMO_KB)
+    examples = stored_examples(calibration)
+    cache = EmbeddingCache(Path("cache") / "bench-embeddings.npz")
     t0 = time.perf_counter()
-    index = Index(items, EmbeddingCache(Path("cache") / "bench-embeddings.npz"))
+    index = Index(items, cache, examples=examples)
     build_s = time.perf_counter() - t0
+    plain = Index(items, cache)
     ids = {i.id for i in base}
     paths = [DEMO_CASES.with_name(f"{DEMO_CASES.stem}{s}.csv") for s in args.sets.split(",") if s]
     questions = list(
         dict.fromkeys(c.question for path in (DEMO_CASES, *paths) for c in read_cases(path, ids))
     )
-    calibration = read_calibration(DEMO_KB)
     for kind in ("hybrid", "lexical", "semantic"):  # warm-up (model load, first allocations)
         decide(index, "hola, ¿a qué hora abren?", kind, params_from(calibration, kind))
     report: dict[str, object] = {
         "entries": len(items),
         "phrasings": sum(1 + len(i.alternatives) for i in items),
+        "examples": len(examples),
         "build_seconds": round(build_s, 1),
         "sets": ["", *(s for s in args.sets.split(",") if s)],
         "distinct_questions": len(questions),
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
-        "runs": [one_run(index, questions, calibration) for _ in range(args.runs)],
+        "runs": [one_run(index, plain, questions, calibration) for _ in range(args.runs)],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
