@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.clients import seed_demo
-from tests.e2e.conftest import GranianServer, login, new_page, send, start_chat
+from tests.clients import create_user, seed_demo
+from tests.e2e.conftest import (
+    GranianServer,
+    login,
+    new_page,
+    send,
+    serious_violations,
+    start_chat,
+)
 
 FIRST_ANSWER_MS = 60_000  # a cold embedding cache builds the engine on the first question
 
@@ -20,6 +27,7 @@ class AssistantServer(GranianServer):
     def _prepare(self) -> None:
         super()._prepare()
         asyncio.run(seed_demo(self.db_url, self.url, knowledge_base=True))
+        asyncio.run(create_user(self.db_url, "sofia@entidad.gov.co", role="supervisor"))
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +69,34 @@ def test_automatic_answer_not_helpful_lands_with_an_agent(
 
     send(agent, "Hola Lucía, le ayudo con la programación", "composer", "send")
     expect(log).to_contain_text("le ayudo con la programación")
+
+
+def test_a_supervisor_teaches_the_assistant_what_it_could_not_answer(
+    live_kb: GranianServer, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    first = new_page(browser, contexts)
+    start_chat(first, live_kb.url, "Marta Sinrespuesta")
+    send(first, "donde los contacto")  # handed over under the demo's calibration
+    expect(first.get_by_test_id("vt-log")).to_contain_text(
+        "una persona le atenderá", timeout=FIRST_ANSWER_MS
+    )
+
+    sup = new_page(browser, contexts, viewport={"width": 1280, "height": 800})
+    login(sup, live_kb.url, "sofia@entidad.gov.co")
+    sup.goto(live_kb.url + "/console/kb")
+    group = sup.get_by_test_id("kb-unanswered-group").filter(has_text="donde los contacto")
+    expect(group).to_be_visible()
+    assert serious_violations(sup) == []
+    group.get_by_test_id("kb-teach").click()  # nothing chosen: refused in the page
+    expect(group).to_be_visible()
+    group.get_by_label("¿Qué entrada responde estas preguntas?").select_option("telefono-contacto")
+    group.get_by_test_id("kb-teach").click()
+    expect(sup.get_by_test_id("status")).to_contain_text("Preguntas enseñadas al asistente: 1.")
+    expect(group).to_have_count(0)
+
+    second = new_page(browser, contexts)
+    start_chat(second, live_kb.url, "Rubén Aprendido", email="ruben@example.com")
+    send(second, "donde los contacto")
+    answer = second.get_by_test_id("vt-msg").filter(has=second.get_by_test_id("vt-auto"))
+    expect(answer).to_contain_text("Respuesta automática", timeout=FIRST_ANSWER_MS)
+    expect(answer).to_contain_text("Contáctenos")  # the entry it was taught

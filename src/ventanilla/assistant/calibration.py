@@ -158,7 +158,11 @@ def examples_of(cases: Sequence[Case]) -> list[Example]:
 
 
 def stored_examples(calibration: dict[str, Any] | None) -> list[Example]:
-    return [(str(q), str(e) if e else None) for q, e in (calibration or {}).get("examples") or ()]
+    """The calibration's examples, and those supervisors taught in the console since
+    (``kb/teaching.py``)."""
+    data = calibration or {}
+    pairs = [*(data.get("examples") or ()), *(data.get("taught") or ())]
+    return list(dict.fromkeys((str(q), str(e) if e else None) for q, e in pairs))
 
 
 def _folds(cases: Sequence[Case]) -> list[str]:

@@ -24,6 +24,10 @@ class UnansweredQuestion(Base):
     best_entry_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # a supervisor taught it to the assistant (``kb/teaching.py``): it leaves the list, and stays
+    # for the reports of its period; ``taught_as`` is the entry, or "" (not for the assistant)
+    taught_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    taught_as: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class AssistantJob(Base):

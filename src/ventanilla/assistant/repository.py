@@ -35,7 +35,19 @@ async def recent_events(
 
 async def unanswered(session: AsyncSession, limit: int = 500) -> list[UnansweredQuestion]:
     rows = await session.scalars(
-        select(UnansweredQuestion).order_by(UnansweredQuestion.created_at.desc()).limit(limit)
+        select(UnansweredQuestion)
+        .where(UnansweredQuestion.taught_at.is_(None))
+        .order_by(UnansweredQuestion.created_at.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def untaught_by_ids(session: AsyncSession, ids: Collection[int]) -> list[UnansweredQuestion]:
+    rows = await session.scalars(
+        select(UnansweredQuestion).where(
+            UnansweredQuestion.id.in_(list(ids)), UnansweredQuestion.taught_at.is_(None)
+        )
     )
     return list(rows)
 

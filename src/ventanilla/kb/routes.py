@@ -6,12 +6,13 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from ventanilla.assistant import repository as assistant_repository
 from ventanilla.assistant.embeddings import EmbeddingCache
 from ventanilla.assistant.grouping import group
 from ventanilla.core.errors import NotFound
-from ventanilla.kb import repository, service
+from ventanilla.kb import repository, service, teaching
 from ventanilla.kb.schemas import ChangeOut, EntryIn, EntryOut
 from ventanilla.web.deps import CtxDep, CurrentSupervisor
 
@@ -81,6 +82,22 @@ async def unanswered(ctx: CtxDep, user: CurrentSupervisor) -> list[dict[str, Any
             "questions": g.texts[:20],
             "last_at": max(by_id[i].created_at for i in g.ids).isoformat(),
             "conversations": sorted({by_id[i].conversation_id for i in g.ids})[:20],
+            "ids": g.ids,
         }
         for g in groups
     ]
+
+
+class TeachIn(BaseModel):
+    """Unanswered questions (``ids`` of a group) and the entry that answers them, or null."""
+
+    ids: list[int] = Field(max_length=teaching.TEACH_MAX)
+    entry_id: str | None = Field(None, max_length=200)
+
+
+@router.post("/unanswered/teach")
+async def teach(data: TeachIn, ctx: CtxDep, user: CurrentSupervisor) -> dict[str, int]:
+    """Label a group of unanswered questions: they become examples of the assistant."""
+    async with ctx.db.unit() as uow:
+        n = await teaching.teach(uow, data.ids, data.entry_id)
+    return {"taught": n}

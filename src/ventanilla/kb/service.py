@@ -17,6 +17,7 @@ from ventanilla.kb.models import KbChange, KbEntry
 from ventanilla.kb.schemas import EntryIn, KbItem
 
 Actor = tuple[int | None, str]  # user id (None for the CLI), name
+TAUGHT = "taught"  # kb_state.calibration: [[question, entry id or null], ...] (``teaching.py``)
 
 
 def actor_of(user: User) -> Actor:
@@ -74,7 +75,9 @@ async def bump(uow: UnitOfWork, calibration: dict[str, Any] | None = None) -> in
     state.revision += 1
     state.active_entries = await repository.active_count(uow.session)
     if calibration is not None:
-        state.calibration = calibration
+        # what supervisors taught in the console (``teaching.py``) outlives a new calibration
+        kept = (state.calibration or {}).get(TAUGHT)
+        state.calibration = {TAUGHT: kept, **calibration} if kept else calibration
     state.updated_at = utcnow()
     await uow.session.flush()
     return state.revision

@@ -122,20 +122,51 @@ async function loadUnanswered() {
   const list = $('#kb-unanswered');
   clear(list);
   let groups = [];
+  let entries = [];
   try {
-    groups = await api.get('/api/kb/unanswered');
+    [groups, entries] = await Promise.all([api.get('/api/kb/unanswered'), api.get('/api/kb/entries')]);
   } catch (err) {
     announce(err.message, { error: true });
   }
   if (!groups.length) list.appendChild(el('li', { class: 'empty' }, t('console.kb.unanswered_empty')));
-  for (const g of groups) {
+  const active = (Array.isArray(entries) ? entries : []).filter((e) => e.active);
+  groups.forEach((g, n) => {
     list.appendChild(el('li', { dataset: { testid: 'kb-unanswered-group' } },
       el('strong', null, g.example), ' ',
       el('span', { class: 'hint' }, t('console.kb.unanswered_group', { n: g.count })),
       g.questions.length > 1 ? el('ul', null, ...g.questions.slice(1, 6).map((q) => el('li', null, q))) : null,
       el('button', { type: 'button', class: 'btn btn-small', onclick: () => openEditor(null, g.example) },
-        t('console.kb.use_as_new'))));
+        t('console.kb.use_as_new')),
+      teachForm(g, n, active)));
+  });
+}
+
+// Label a group: the entry that answers it, or none (not for the assistant). Its questions
+// become examples of the assistant at once and leave the list (kb/teaching.py).
+function teachForm(group, n, entries) {
+  const id = `kb-teach-${n}`;
+  const select = el('select', { id, name: 'entry_id', required: true, dataset: { testid: 'kb-teach-entry' } },
+    el('option', { value: '' }, t('console.kb.teach_pick')),
+    el('option', { value: '__none__' }, t('console.kb.teach_none')),
+    ...entries.map((e) => el('option', { value: e.id }, `${e.question} (${e.id})`)));
+  async function submit(event) {
+    event.preventDefault();
+    if (!select.value) {
+      select.focus();
+      return;
+    }
+    const entryId = select.value === '__none__' ? null : select.value;
+    try {
+      const done = await api.post('/api/kb/unanswered/teach', { ids: group.ids, entry_id: entryId });
+      announce(t('console.kb.taught', { n: done.taught }));
+      await loadUnanswered();
+    } catch (err) {
+      announce(err.message, { error: true });
+    }
   }
+  return el('form', { class: 'kb-teach', onsubmit: submit },
+    el('label', { for: id }, t('console.kb.teach_label')), ' ', select, ' ',
+    el('button', { type: 'submit', class: 'btn btn-small', dataset: { testid: 'kb-teach' } }, t('console.kb.teach')));
 }
 
 search.addEventListener('input', () => {
