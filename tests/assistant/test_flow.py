@@ -218,8 +218,8 @@ async def test_choosing_an_offered_question_gets_its_answer(server: LiveServer) 
 
 async def _widen_choices(server: LiveServer, choices: float) -> None:
     """Lower the stored choices threshold of the hybrid engine (before the engine is built).
-    The demo's calibration offers choices in a band (0.672-0.773 since session 11; 0.844-0.861
-    before) that a short vague message may miss, so the flow is tested on a wider one."""
+    The demo's calibration offers choices only in a narrow band (0.742-0.752 since session 11;
+    0.844-0.861 before), so the flow is tested on a wider one."""
     from sqlalchemy import select
 
     from ventanilla.kb.models import KbState
@@ -237,7 +237,7 @@ async def _widen_choices(server: LiveServer, choices: float) -> None:
 
 
 async def test_a_vague_question_is_offered_the_closest_questions(server: LiveServer) -> None:
-    """Close to two entries, so choices, not an answer (confidence 0.635 under the demo's
+    """Close to two entries, so choices, not an answer (confidence 0.75 under the demo's
     calibration, between the widened choices threshold and the answer threshold)."""
     citizen, agent = await _setup(server)
     await _widen_choices(server, 0.5)

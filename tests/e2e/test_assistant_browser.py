@@ -76,7 +76,7 @@ def test_a_supervisor_teaches_the_assistant_what_it_could_not_answer(
 ) -> None:
     first = new_page(browser, contexts)
     start_chat(first, live_kb.url, "Marta Sinrespuesta")
-    send(first, "donde los contacto")  # handed over under the demo's calibration
+    send(first, "como los contacto")  # handed over under the demo's calibration
     expect(first.get_by_test_id("vt-log")).to_contain_text(
         "una persona le atenderá", timeout=FIRST_ANSWER_MS
     )
@@ -84,7 +84,7 @@ def test_a_supervisor_teaches_the_assistant_what_it_could_not_answer(
     sup = new_page(browser, contexts, viewport={"width": 1280, "height": 800})
     login(sup, live_kb.url, "sofia@entidad.gov.co")
     sup.goto(live_kb.url + "/console/kb")
-    group = sup.get_by_test_id("kb-unanswered-group").filter(has_text="donde los contacto")
+    group = sup.get_by_test_id("kb-unanswered-group").filter(has_text="como los contacto")
     expect(group).to_be_visible()
     assert serious_violations(sup) == []
     group.get_by_test_id("kb-teach").click()  # nothing chosen: refused in the page
@@ -96,7 +96,7 @@ def test_a_supervisor_teaches_the_assistant_what_it_could_not_answer(
 
     second = new_page(browser, contexts)
     start_chat(second, live_kb.url, "Rubén Aprendido", email="ruben@example.com")
-    send(second, "donde los contacto")
+    send(second, "como los contacto")
     answer = second.get_by_test_id("vt-msg").filter(has=second.get_by_test_id("vt-auto"))
     expect(answer).to_contain_text("Respuesta automática", timeout=FIRST_ANSWER_MS)
     expect(answer).to_contain_text("Contáctenos")  # the entry it was taught

@@ -42,12 +42,12 @@ FEATURES: dict[EngineKind, tuple[str, ...]] = {
     "semantic": ("cos", "cos_margin"),
 }
 DEFAULT_WEIGHTS: dict[EngineKind, list[float]] = {
-    # bias first; those fitted on the demo base's nineteen case sets (3,716 cases, session 11,
-    # kb/data/*.calibration.json). Also the weights of a calibration with too few cases to fit
-    # its own (``thresholds.few_cases``): thresholds are read under these.
-    "hybrid": [-8.69, 2.96, -0.19, -2.36, 3.31, 4.87, 0.90, 0.44, 6.48, 2.19, 8.21, -29.16, 38.65],
-    "lexical": [-8.42, 8.73, 5.86, 1.34, 3.67],
-    "semantic": [-29.43, 16.36, 52.36],
+    # bias first; those fitted on the demo base's twenty-three case sets (4,596 cases, session
+    # 11, kb/data/*.calibration.json). Also the weights of a calibration with too few cases to
+    # fit its own (``thresholds.few_cases``): thresholds are read under these.
+    "hybrid": [-9.28, 3.27, -0.18, -2.64, 3.23, 4.89, 0.92, 0.47, 5.89, 2.20, 6.02, -29.24, 38.42],
+    "lexical": [-8.35, 8.37, 5.73, 1.24, 3.97],
+    "semantic": [-30.02, 16.72, 48.54],
 }
 
 
