@@ -7,6 +7,7 @@ Pure computation, no I/O besides the embedding cache: the caller runs it in a th
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -155,13 +156,23 @@ class Index:
             self._answers = cache.vectors(
                 [f"{i.question} {i.answer}" for i in self.items], passage=True
             )
-            if self.examples:  # read as a message is read (``semantic_text``)
-                vectors = cache.vectors([semantic_text(t) for t, _ in self.examples])
-                self._examples = Examples(self.examples, self.ids, vectors)
+            self._examples = self._embedded_examples()
+
+    def _embedded_examples(self) -> Examples | None:
+        if not (self.semantic and self.examples):
+            return None
+        cache = self.cache or EmbeddingCache(None)
+        # read as a message is read (``semantic_text``)
+        vectors = cache.vectors([semantic_text(t) for t, _ in self.examples])
+        return Examples(self.examples, self.ids, vectors)
 
     def with_examples(self, examples: Sequence[Example]) -> Index:
-        """The same base with these labelled messages (vectors from the same cache)."""
-        return Index(self.items, self.cache, self.semantic, tuple(examples))
+        """The same base with these labelled messages (vectors from the same cache); the
+        lexical index and the phrasings' vectors are shared, not built again."""
+        out = copy.copy(self)
+        out.examples = tuple(examples)
+        out._examples = out._embedded_examples()
+        return out
 
     def message_stems(self, text: str) -> list[str]:
         """The message's content words, corrected towards the base's words, as stems."""
@@ -191,24 +202,24 @@ class Index:
         """Per entry: the best cosine similarity of the message with any of its phrasings, plus
         the similarity with its answer (as an e5 passage), so in [-2, 2]; and that best
         phrasing similarity alone."""
+        return self._cosines(self._query(text))
+
+    def _query(self, text: str) -> Vectors | None:
+        """The message's e5 vector (as ``semantic_text`` reads it); None without words or
+        vectors."""
+        if self._vectors is None or not words(text):
+            return None
+        return embed_query(semantic_text(text))
+
+    def _cosines(self, query: Vectors | None) -> tuple[np.ndarray, np.ndarray]:
         vectors, answers, starts = self._vectors, self._answers, self._starts
-        if vectors is None or answers is None or starts is None or not words(text):
+        if query is None or vectors is None or answers is None or starts is None:
             none = np.full(len(self.items), -1.0, dtype=np.float32)
             return none, none
-        query = embed_query(semantic_text(text))
         # the phrasings of an entry are contiguous rows: one product, one segmented maximum
         best: np.ndarray = np.maximum.reduceat(vectors @ query, starts)
         total: np.ndarray = best + answers @ query
         return total, best
-
-    def example_gaps(
-        self, text: str, top: int, phrasing: np.ndarray, hidden: np.ndarray | None = None
-    ) -> tuple[float, float]:
-        """``neg_gap`` and ``case_gap`` (``Examples.gaps``); ``hidden``: examples left out."""
-        if self._examples is None or not words(text):
-            return no_examples(top, phrasing)
-        query = embed_query(semantic_text(text))  # the vector ``cosines`` just computed, cached
-        return self._examples.gaps(query, top, phrasing, hidden)
 
     def features(self, text: str, kind: EngineKind, hidden: np.ndarray | None = None) -> Scored:
         """The ranking and the confidence features of ``kind`` for a message; ``hidden``: a
@@ -219,18 +230,20 @@ class Index:
         lex, coverage = self.lexical(text) if kind != "semantic" else (np.zeros(n), 0.0)
         lexn = lex / (lex + LEX_K)
         zeros = np.zeros(n, dtype=np.float32)
-        cos, phrasing = self.cosines(text) if kind != "lexical" else (zeros, zeros)
+        query = self._query(text) if kind != "lexical" else None  # embedded once per message
+        cos, phrasing = self._cosines(query) if kind != "lexical" else (zeros, zeros)
         combined = {"lexical": lexn, "semantic": cos}.get(kind, cos + LEX_WEIGHT * lexn)
         rank = np.argsort(-combined, kind="stable")
         top = int(rank[0])
         cos_other = float(np.max(np.delete(cos, top))) if n > 1 else 0.0
         lex_other = float(np.max(np.delete(lexn, top))) if n > 1 else 0.0
         spread = float(np.std(cos)) if n > 1 else 0.0
-        neg_gap, case_gap = (
-            self.example_gaps(text, top, phrasing, hidden)
-            if "case_gap" in FEATURES[kind]
-            else (0.0, 0.0)
-        )
+        if "case_gap" not in FEATURES[kind]:
+            neg_gap, case_gap = 0.0, 0.0
+        elif self._examples is None or query is None:
+            neg_gap, case_gap = no_examples(top, phrasing)
+        else:
+            neg_gap, case_gap = self._examples.gaps(query, top, phrasing, hidden)
         values = {
             "cos": float(cos[top]),
             # how far the best entry stands out from this message's similarity to all entries

@@ -56,16 +56,17 @@ class Examples:
         same = keep & (self.entry == top)
         other = keep & (self.entry != top)
         mine = float(np.max(sims[same])) if same.any() else float(phrasing[top])
-        rest = np.delete(phrasing, top)
-        if other.any():
-            theirs = float(np.max(sims[other]))
-        else:
-            theirs = float(np.max(rest)) if rest.size else mine
+        theirs = float(np.max(sims[other])) if other.any() else _closest_other(top, phrasing, mine)
         return neg_gap, mine - theirs
 
 
 def no_examples(top: int, phrasing: np.ndarray) -> tuple[float, float]:
     """The two features of an index without examples: nothing known out of scope, and each
     entry standing for itself by its closest phrasing (``case_gap`` is then ``phrasing_gap``)."""
+    return NEG_FLOOR, float(phrasing[top]) - _closest_other(top, phrasing, 0.0)
+
+
+def _closest_other(top: int, phrasing: np.ndarray, alone: float) -> float:
+    """The closest phrasing of any entry but ``top``; ``alone`` for a base of one entry."""
     rest = np.delete(phrasing, top)
-    return NEG_FLOOR, float(phrasing[top]) - (float(np.max(rest)) if rest.size else 0.0)
+    return float(np.max(rest)) if rest.size else alone
