@@ -79,6 +79,7 @@ class Server:
         self.log_path = workdir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self.ws_port = 0  # where the websockets are served (own listener or the HTTP port)
 
     def start(self) -> None:
         with self.log_path.open("wb") as out:
@@ -225,7 +226,10 @@ def ventanilla_server(args: argparse.Namespace, workdir: Path) -> tuple[Server, 
         str(args.workers),
     ]
     server = Server("ventanilla", cmd, env, workdir)
-    server.port = port
+    server.port = server.ws_port = port
+    if args.sockets == "own":
+        server.ws_port = free_port()
+        cmd += ["--sockets-port", str(server.ws_port)]
     return server, db_url
 
 
@@ -242,7 +246,10 @@ def relay_server(args: argparse.Namespace, workdir: Path) -> Server:
     if args.relay_echo:
         cmd.append("--echo")
     server = Server("relay", cmd, dict(os.environ), workdir)
-    server.port = port
+    server.port = server.ws_port = port
+    if args.sockets == "own":
+        server.ws_port = free_port()
+        cmd += ["--sockets-port", str(server.ws_port)]
     return server
 
 
@@ -965,7 +972,7 @@ async def run_target(target: str, args: argparse.Namespace, rates: list[float]) 
         result["setup_seconds"] = round(time.monotonic() - t, 1)
         await asyncio.sleep(1)
         result["rss_before_sockets_kib"] = server.rss_kib()
-        specs = worker_specs(args, plan, server.port)
+        specs = worker_specs(args, plan, server.ws_port)
         workers = ProcWorkers(specs) if len(specs) > 1 else LocalWorkers(specs)
         opened = await workers.call("open")
         sockets = sum(o["sockets"] for o in opened)
@@ -1234,6 +1241,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--body-chars", type=int, default=80, help="message body length")
     p.add_argument("--procs", type=int, default=1, help="load generator processes")
     p.add_argument("--workers", type=int, default=1, help="Granian workers of each server")
+    p.add_argument(
+        "--sockets",
+        choices=("http", "own"),
+        default="http",
+        help="http: websockets on Granian's HTTP port; own: on their own listener "
+        "(`ventanilla serve --sockets-port`, ventanilla/web/socket_server.py), for both targets",
+    )
     p.add_argument(
         "--db", default="", help="Ventanilla database URL (default: fresh SQLite in /tmp)"
     )

@@ -30,6 +30,9 @@ from typing import Any
 import orjson
 
 ECHO = os.environ.get("RELAY_ECHO", "") == "1"
+# With --sockets-port the websockets are served by Ventanilla's own listener
+# (ventanilla/web/socket_server.py), as `ventanilla serve --sockets-port` does.
+SOCKETS_PORT = int(os.environ.get("RELAY_SOCKETS_PORT", "0"))
 HEARTBEAT = 25.0
 
 Send = Any  # the ASGI send callable of one socket
@@ -205,6 +208,12 @@ async def app(scope: dict[str, Any], receive: Any, send: Send) -> None:
         while True:
             msg = await receive()
             if msg["type"] == "lifespan.startup":
+                if SOCKETS_PORT:
+                    from ventanilla.web import socket_server
+
+                    await socket_server.start(
+                        app, host="127.0.0.1", port=SOCKETS_PORT, paths=("/ws/widget", "/ws/agent")
+                    )
                 await send({"type": "lifespan.startup.complete"})
             elif msg["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
@@ -222,9 +231,14 @@ def main() -> None:
         help="rooms live in memory: with >1 worker only same-worker pairs relay",
     )
     parser.add_argument("--echo", action="store_true", help="also send each event to its author")
+    parser.add_argument(
+        "--sockets-port", type=int, default=0, help="serve the websockets on their own listener"
+    )
     args = parser.parse_args()
     if args.echo:
         os.environ["RELAY_ECHO"] = "1"
+    if args.sockets_port:
+        os.environ["RELAY_SOCKETS_PORT"] = str(args.sockets_port)
 
     from granian import Granian
     from granian.constants import Interfaces

@@ -91,9 +91,19 @@ class Socket:
         await self.ws.close()
 
 
+# base URL -> where that server's websockets are (tests/conftest.py's LiveServer fills it: the
+# HTTP port, or the sockets' own listener)
+SOCKETS: dict[str, str] = {}
+
+
+def socket_base(base_url: str) -> str:
+    return SOCKETS.get(base_url) or base_url.replace("http", "ws", 1)
+
+
 class Citizen:
-    def __init__(self, base_url: str, origin: str | None = None) -> None:
+    def __init__(self, base_url: str, origin: str | None = None, ws_url: str = "") -> None:
         self.base_url = base_url
+        self.ws_url = ws_url or socket_base(base_url)
         self.origin = origin or base_url
         self.http = httpx.AsyncClient(
             base_url=base_url, headers={"Origin": self.origin}, timeout=HTTP_TIMEOUT
@@ -131,8 +141,9 @@ class Citizen:
 
     async def connect(self, last_seq: int | None = None) -> Frame:
         ws = await websockets.connect(
-            self.base_url.replace("http", "ws", 1) + "/ws/widget", origin=self.origin
-        )  # type: ignore[arg-type]
+            self.ws_url + "/ws/widget",
+            origin=self.origin,  # type: ignore[arg-type]
+        )
         self.socket = Socket(ws)
         await self.socket.send(
             {
@@ -164,8 +175,9 @@ class Citizen:
 
 
 class Agent:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, ws_url: str = "") -> None:
         self.base_url = base_url
+        self.ws_url = ws_url or socket_base(base_url)
         self.http = httpx.AsyncClient(
             base_url=base_url, timeout=HTTP_TIMEOUT, follow_redirects=False
         )
@@ -188,7 +200,7 @@ class Agent:
     async def connect(self) -> Frame:
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
         ws = await websockets.connect(
-            self.base_url.replace("http", "ws", 1) + "/ws/agent",
+            self.ws_url + "/ws/agent",
             origin=self.base_url,  # type: ignore[arg-type]
             additional_headers={"Cookie": cookie},
         )

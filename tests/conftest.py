@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
+from tests.clients import SOCKETS
 from ventanilla.app import create_app
 from ventanilla.context import Context
 from ventanilla.core.db import Base, Database
@@ -83,9 +84,12 @@ def reset_redis() -> None:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
+    """``indirect`` parameter ``"own"``: the chat's websockets on their own listener
+    (``realtime.sockets_port``, web/socket_server.py) instead of the HTTP port."""
     reset_redis()
     port = free_port()
+    own_sockets = getattr(request, "param", "http") == "own"
     return Settings(
         environment="test",
         database_url=database_url,
@@ -93,7 +97,11 @@ def settings(database_url: str) -> Settings:
         base_url=f"http://127.0.0.1:{port}",
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         limits=LimitsSettings(),
-        realtime=RealtimeSettings(heartbeat_seconds=10, hello_timeout_seconds=3),
+        realtime=RealtimeSettings(
+            heartbeat_seconds=10,
+            hello_timeout_seconds=3,
+            sockets_port=free_port() if own_sockets else 0,
+        ),
     )
 
 
@@ -112,7 +120,9 @@ class LiveServer:
         self.app = create_app(settings)
         self.port = int(settings.base_url.rsplit(":", 1)[1])
         self.url = settings.base_url
-        self.ws_url = self.url.replace("http://", "ws://")
+        # the chat's websockets: on the HTTP port, or on their own listener (sockets_port)
+        self.ws_url = settings.public_socket_url or self.url.replace("http://", "ws://")
+        SOCKETS[self.url] = self.ws_url
         config = uvicorn.Config(
             self.app,
             host="127.0.0.1",

@@ -49,3 +49,24 @@ def test_demo_prepares_data_and_prints_logins(
     assert "http://127.0.0.1:8123/demo" in result.output
     assert "agente@demo.ventanilla.co" in result.output
     assert (tmp_path / ".ventanilla-demo" / "ventanilla.db").exists()
+
+
+def test_serve_refuses_a_sockets_port_it_cannot_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked before anything starts (no migration, no server): the same port as HTTP, or a
+    port another server listens on (workers share it with SO_REUSEPORT, so a plain bind is
+    the only way to notice)."""
+    import socket
+
+    db = tmp_path / "serve.db"
+    monkeypatch.setenv("VENTANILLA_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    same = runner.invoke(app, ["serve", "--port", "8765", "--sockets-port", "8765"])
+    assert same.exit_code == 2 and "distinto de --port" in same.output
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        busy = other.getsockname()[1]
+        taken = runner.invoke(app, ["serve", "--port", "8765", "--sockets-port", str(busy)])
+    assert taken.exit_code == 2 and f"el puerto {busy} ya está en uso" in taken.output
+    assert not db.exists()  # nothing was migrated or served

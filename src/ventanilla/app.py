@@ -51,11 +51,20 @@ from ventanilla.settings import Settings
 from ventanilla.web.origins import cors_headers
 from ventanilla.web.pages import STATIC
 from ventanilla.web.pages import router as pages_router
+from ventanilla.web.socket_server import SocketServer
+from ventanilla.web.socket_server import start as start_sockets
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+
+def content_security_policy(socket_url: str = "") -> str:
+    """Our pages' CSP; ``socket_url``: the websockets' own listener, when they have one."""
+    connect = f"'self' {socket_url}".strip()
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
+CSP = content_security_policy()
 
 
 SocketEndpoint = Callable[[WebSocket], Awaitable[None]]
@@ -116,12 +125,15 @@ def create_app(
         warm_assistant(ctx, then=heap.freeze if server_heap else None)
         ctx.jobs.start(ctx)
         ctx.metrics.start(ctx)
+        sockets = await _socket_listener(app, settings)
         if server_heap:
             heap.tune()
             heap.freeze()
         try:
             yield
         finally:
+            if sockets is not None:
+                await sockets.stop()
             await ctx.metrics.stop(ctx)
             await ctx.jobs.stop()
             await ctx.assistant.idle()
@@ -169,7 +181,7 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.public_socket_url))
     app.add_middleware(RequestTimer, metrics=ctx.metrics)
     app.add_middleware(ProxyHeaders, trusted=settings.cluster.trusted_proxies)
     app.socket_endpoints = {
@@ -178,6 +190,20 @@ def create_app(
     trusted = settings.cluster.trusted_proxies
     app.socket_proxy = ProxyHeaders(app, trusted=trusted) if trusted else None
     return app
+
+
+SOCKET_PATHS = ("/ws/widget", "/ws/agent", "/ws/live")
+
+
+async def _socket_listener(app: FastAPI, settings: Settings) -> SocketServer | None:
+    """The websockets' own listener in this worker, when ``realtime.sockets_port`` is set."""
+    rt = settings.realtime
+    if not rt.sockets_port:
+        return None
+    scheme = "wss" if settings.public_socket_url.startswith("wss") else "ws"
+    return await start_sockets(
+        app, host=rt.sockets_host, port=rt.sockets_port, paths=SOCKET_PATHS, scheme=scheme
+    )
 
 
 async def _announce_all_gone(ctx: Context, users: list[int]) -> None:
@@ -232,8 +258,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 class SecurityHeaders:
     """Standard hardening headers; a strict CSP on our own pages (not on the embeddable files)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, csp: str = CSP) -> None:
         self.app = app
+        self.csp = csp.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -247,7 +274,7 @@ class SecurityHeaders:
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
                 if path.startswith(("/console", "/login")):
-                    headers.append((b"content-security-policy", CSP.encode()))
+                    headers.append((b"content-security-policy", self.csp))
                     headers.append((b"x-frame-options", b"DENY"))
                 message["headers"] = headers
             await send(message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,15 @@ class LimitsSettings(BaseModel):
 class RealtimeSettings(BaseModel):
     heartbeat_seconds: float = 25.0
     hello_timeout_seconds: float = 10.0
+    # The chat's websockets on their own listener (web/socket_server.py, docs/operations.md):
+    # 0 serves them on the HTTP port, through Granian (~150 KiB per open socket); a port serves
+    # them there, in every worker (SO_REUSEPORT), at ~20 KiB per socket before the app's own.
+    sockets_port: int = Field(default=0, ge=0, le=65535)
+    sockets_host: str = "127.0.0.1"
+    # Where browsers open them. Empty: the page's own origin when sockets_port is 0, else
+    # base_url's host at sockets_port. Behind a proxy that routes /ws/ to sockets_port, set
+    # it to base_url's origin with ws(s)://.
+    socket_url: str = ""
 
 
 class MailSettings(BaseModel):
@@ -145,3 +155,15 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def public_socket_url(self) -> str:
+        """The ws(s):// origin browsers open the chat's websockets on; "" for the page's own."""
+        rt = self.realtime
+        if rt.socket_url:
+            return rt.socket_url.rstrip("/")
+        if not rt.sockets_port:
+            return ""
+        parts = urlsplit(self.base_url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        return f"{scheme}://{parts.hostname}:{rt.sockets_port}"

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.clients import Agent, Citizen, create_user, seed_demo
 from tests.conftest import LiveServer
+
+# every test here runs with the websockets on the HTTP port and on their own listener
+pytestmark = pytest.mark.parametrize("settings", ["http", "own"], indirect=True)
 
 
 async def _setup(server: LiveServer) -> tuple[Citizen, Agent]:

@@ -13,6 +13,9 @@ from tests.clients import Citizen, seed_demo
 from tests.conftest import LiveServer
 from ventanilla.settings import RealtimeSettings, Settings
 
+# every test here runs with the websockets on the HTTP port and on their own listener
+pytestmark = pytest.mark.parametrize("settings", ["http", "own"], indirect=True)
+
 
 @pytest.fixture
 async def citizen(server: LiveServer) -> Citizen:

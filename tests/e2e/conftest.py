@@ -40,9 +40,12 @@ def _in_thread(fn: Callable[[], None]) -> None:
 
 
 class GranianServer:
-    def __init__(self, tmp: Path) -> None:
+    """``own_sockets``: ``serve --sockets-port``, the websockets on their own listener."""
+
+    def __init__(self, tmp: Path, *, own_sockets: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.sockets_port = free_port() if own_sockets else 0
         self.db_url = f"sqlite+aiosqlite:///{tmp / 'e2e.db'}"
         self.log = tmp / "server.log"
         env = {
@@ -59,7 +62,8 @@ class GranianServer:
         }
         _in_thread(self._prepare)  # Playwright's sync API owns this thread's event loop
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ventanilla.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "ventanilla.cli", "serve", "--port", str(self.port)]
+            + (["--sockets-port", str(self.sockets_port)] if own_sockets else []),
             env=env,
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,

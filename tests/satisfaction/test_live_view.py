@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import websockets
 
 from tests.clients import Agent, Citizen, Socket, seed_demo
 from tests.conftest import LiveServer
 from tests.satisfaction.helpers import setup, staff
 
+# every test here runs with the websockets on the HTTP port and on their own listener
+pytestmark = pytest.mark.parametrize("settings", ["http", "own"], indirect=True)
+
 
 async def _watch(sup: Agent) -> tuple[Socket, dict[str, object]]:
     cookie = "; ".join(f"{k}={v}" for k, v in sup.http.cookies.items())
     ws = await websockets.connect(
-        sup.base_url.replace("http", "ws", 1) + "/ws/live",
+        sup.ws_url + "/ws/live",
         origin=sup.base_url,  # type: ignore[arg-type]
         additional_headers={"Cookie": cookie},
     )

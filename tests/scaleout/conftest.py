@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.clients import create_user, seed_demo
+from tests.clients import SOCKETS, create_user, seed_demo
 from tests.conftest import TEST_BROKER, TEST_DB, free_port, reset_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,10 +96,18 @@ class RedisServer:
 class Node:
     """One Granian server process (its own event loop, pools, presence and scheduler)."""
 
-    def __init__(self, name: str, tmp: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, tmp: Path, env: dict[str, str], *, own_sockets: bool = False
+    ) -> None:
+        """``own_sockets``: the websockets on their own listener (``realtime.sockets_port``)."""
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        env = {**env, "VENTANILLA_BASE_URL": self.url}
+        if own_sockets:
+            sockets_port = free_port()
+            env["VENTANILLA_REALTIME__SOCKETS_PORT"] = str(sockets_port)
+            SOCKETS[self.url] = f"ws://127.0.0.1:{sockets_port}"  # tests/clients.py
         self.log = tmp / f"{name}.log"
         self.proc = subprocess.Popen(
             [
@@ -117,7 +125,7 @@ class Node:
                 "tests.scaleout.app:create",
             ],
             cwd=ROOT,
-            env={**env, "VENTANILLA_BASE_URL": self.url},
+            env=env,
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: kill() takes the workers too
@@ -186,8 +194,8 @@ class Cluster:
         await create_user(self.db_url, "ana@entidad.gov.co", name="Ana Asesora")
         await create_user(self.db_url, "beto@entidad.gov.co", name="Beto Asesor")
 
-    def node(self, name: str) -> Node:
-        node = Node(name, self.tmp, self.env)
+    def node(self, name: str, *, own_sockets: bool = False) -> Node:
+        node = Node(name, self.tmp, self.env, own_sockets=own_sockets)
         self.nodes.append(node)
         return node
 

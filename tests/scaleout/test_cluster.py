@@ -38,8 +38,13 @@ async def _until(check: object, timeout: float = 20.0) -> None:
             await asyncio.sleep(0.1)
 
 
-async def test_a_conversation_across_processes_survives_a_crash(cluster: Cluster) -> None:
-    a, b = cluster.node("a"), cluster.node("b")
+@pytest.mark.parametrize("sockets", ["http", "own"])
+async def test_a_conversation_across_processes_survives_a_crash(
+    cluster: Cluster, sockets: str
+) -> None:
+    """``own``: each node serves the websockets on their own listener (socket_server.py)."""
+    own = sockets == "own"
+    a, b = cluster.node("a", own_sockets=own), cluster.node("b", own_sockets=own)
     agent = await _agent(b.url)
     assert agent.socket
 

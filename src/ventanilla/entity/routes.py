@@ -60,7 +60,10 @@ async def get_widget_config(ctx: CtxDep, lang: LangDep, response: Response) -> d
         entity = await ctx.entity.get(uow)
         available = await ctx.someone_attends(uow)
     response.headers["Cache-Control"] = "no-cache"
-    return widget_config(entity, lang, ctx.settings.limits, available)
+    config = widget_config(entity, lang, ctx.settings.limits, available)
+    # where the widget opens /ws/widget: null for this server's own origin (settings.py)
+    config["socket_url"] = ctx.settings.public_socket_url or None
+    return config
 
 
 @admin_router.get("/settings")

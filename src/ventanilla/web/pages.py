@@ -178,6 +178,7 @@ async def console_page(
         lang,
         user=user,
         csrf_token=request.state.csrf_token,
+        socket_url=ctx.settings.public_socket_url,
         active=active,
         messages_json=json.dumps(catalog(lang), ensure_ascii=False).replace("</", "<\\/"),
         request_types=[{"code": c, "label": request_type_label(c, lang)} for c in REQUEST_TYPES],

@@ -6,6 +6,7 @@
 import { api } from './api.js';
 import { formatDuration, formatTime, lang, t } from './i18n.js';
 import './shell.js';
+import { socketBase } from './socket.js';
 import { $, clear, el } from './ui.js';
 
 const LONG_WAIT_S = 120;
@@ -171,8 +172,7 @@ function send(frame) {
 }
 
 function connect() {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${scheme}//${location.host}/ws/live`);
+  const socket = new WebSocket(`${socketBase()}/ws/live`);
   ws = socket;
   setState(attempt ? 'offline' : 'connecting');
   socket.addEventListener('open', () => {

@@ -15,6 +15,14 @@ const FINAL_ERRORS = new Set([
   'invalid_characters', 'conversation_closed', 'not_assigned', 'not_found',
 ]);
 
+/** Where this server's websockets are: its own listener when the page names one
+ * (<meta name="ventanilla-sockets">, `ventanilla serve --sockets-port`), else this origin. */
+export function socketBase() {
+  const meta = document.querySelector('meta[name="ventanilla-sockets"]');
+  if (meta && meta.content) return meta.content.replace(/\/$/, '');
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`;
+}
+
 export class AgentSocket extends EventTarget {
   constructor({ lang, storageKey }) {
     super();
@@ -34,8 +42,7 @@ export class AgentSocket extends EventTarget {
   }
 
   get url() {
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}/ws/agent`;
+    return `${socketBase()}/ws/agent`;
   }
 
   start() {

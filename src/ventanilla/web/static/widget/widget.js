@@ -13,7 +13,6 @@
   if (!me || !me.src) return;
   const SRC = new URL(me.src, location.href);
   const ORIGIN = SRC.origin;
-  const WS_URL = ORIGIN.replace(/^http/, 'ws') + '/ws/widget';
   const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
   const CHAT_ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9.5L4 22v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
   const X_ICON = 'M6 6l12 12M18 6L6 18';
@@ -980,7 +979,8 @@
     if (!conv || ws || ended) return;
     let s;
     try {
-      s = new WebSocket(WS_URL);
+      // this server's origin, or the websockets' own listener when the config names one
+      s = new WebSocket((cfg.socket_url || ORIGIN.replace(/^http/, 'ws')) + '/ws/widget');
     } catch (e) {
       return retry();
     }
