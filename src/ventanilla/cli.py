@@ -84,7 +84,7 @@ def serve(
         int,
         typer.Option(
             help="Puerto propio para los websockets del chat (0: el mismo de HTTP). "
-            "Cada socket abierto ocupa ~40 KiB en vez de ~170 KiB; ver docs/operations.md",
+            "Cada socket abierto ocupa ~28 KiB en vez de ~170 KiB; ver docs/operations.md",
             min=0,
             max=65535,
         ),
@@ -93,12 +93,13 @@ def serve(
     """Sirve Ventanilla con Granian (aplica las migraciones antes)."""
     from ventanilla.migrate import upgrade
 
+    sockets_port = sockets_port or _settings().realtime.sockets_port  # or from the environment
     if sockets_port:
         if sockets_port == port:
             raise typer.BadParameter("--sockets-port debe ser distinto de --port")
-        _check_free(host, sockets_port)
         os.environ["VENTANILLA_REALTIME__SOCKETS_PORT"] = str(sockets_port)
-        os.environ["VENTANILLA_REALTIME__SOCKETS_HOST"] = host
+        os.environ.setdefault("VENTANILLA_REALTIME__SOCKETS_HOST", host)  # as HTTP's, by default
+        _check_free(os.environ["VENTANILLA_REALTIME__SOCKETS_HOST"], sockets_port)
     settings = _settings()
     if workers > 1 and settings.broker_url.startswith("memory"):
         raise typer.BadParameter("con varios procesos use VENTANILLA_BROKER_URL=redis://…")

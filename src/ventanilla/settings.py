@@ -33,8 +33,8 @@ class RealtimeSettings(BaseModel):
     heartbeat_seconds: float = 25.0
     hello_timeout_seconds: float = 10.0
     # The chat's websockets on their own listener (web/socket_server.py, docs/operations.md):
-    # 0 serves them on the HTTP port, through Granian (~150 KiB per open socket); a port serves
-    # them there, in every worker (SO_REUSEPORT), at ~20 KiB per socket before the app's own.
+    # 0 serves them on the HTTP port only, through Granian (~170 KiB per open socket); a port
+    # serves them there too, in every worker (SO_REUSEPORT), at ~28 KiB per open socket.
     sockets_port: int = Field(default=0, ge=0, le=65535)
     sockets_host: str = "127.0.0.1"
     # Where browsers open them. Empty: the page's own origin when sockets_port is 0, else
