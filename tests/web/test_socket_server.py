@@ -78,10 +78,41 @@ async def test_text_binary_and_the_scope(listener: SocketServer) -> None:
     assert info["origin"] == "http://a.example"
 
 
+async def test_header_bytes_reach_the_app_as_they_came(listener: SocketServer) -> None:
+    """Non-ASCII bytes in a header (a UTF-8 cookie value) are passed through, not refused."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+    writer.write(
+        b"GET /ws/echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        b"Cookie: nombre=Pe\xc3\xb1a\r\n\r\n"
+    )
+    assert (await reader.readline()).startswith(b"HTTP/1.1 101")
+    writer.close()
+    for _ in range(100):
+        if SCOPES:
+            break
+        await asyncio.sleep(0.01)
+    assert dict(SCOPES[0]["headers"])[b"cookie"] == "nombre=Peña".encode()
+
+
 async def test_a_fragmented_message_arrives_whole(listener: SocketServer) -> None:
     async with websockets.connect(url(listener)) as ws:
         await ws.send(["uno ", "dos ", "tres"])  # three frames: TEXT, CONTINUATION x2
         assert await ws.recv() == "uno dos tres"
+
+
+async def test_a_fragmented_message_over_the_limit_closes_with_1009() -> None:
+    server = await start(
+        app, host="127.0.0.1", port=free_port(), paths=["/ws/echo"], max_bytes=1000
+    )
+    try:
+        ws = await websockets.connect(url(server))
+        await ws.send(["x" * 400] * 3)  # every fragment fits, the message does not
+        with pytest.raises(ConnectionClosed) as exc:
+            await ws.recv()
+        assert exc.value.rcvd is not None and exc.value.rcvd.code == 1009
+    finally:
+        await server.stop(grace=2)
 
 
 async def test_other_paths_are_not_upgraded(listener: SocketServer) -> None:

@@ -44,7 +44,6 @@ App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 READ_BUFFER = 4096  # picows' read buffer starts here and grows for larger frames
 MAX_FRAME = 1 << 20  # a frame (or a fragmented message) over 1 MiB closes the socket (1009)
-CONNECT = {"type": "websocket.connect"}
 
 
 class SocketGone(OSError):
@@ -64,6 +63,7 @@ class AsgiSocket(WSListener):
         "_max",
         "_parts",
         "_parts_kind",
+        "_parts_size",
         "_paused",
         "_registry",
         "_scope",
@@ -86,6 +86,7 @@ class AsgiSocket(WSListener):
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
         self._parts: list[bytes] | None = None  # a fragmented message being put together
         self._parts_kind = WSMsgType.TEXT
+        self._parts_size = 0  # bytes so far (not summed again per fragment: 1-byte fragments)
         self._started = False  # the app has had its websocket.connect
         self._closed = False  # the socket is gone (or the close frame went out)
         self._code = 1006
@@ -110,14 +111,18 @@ class AsgiSocket(WSListener):
             elif frame.fin:
                 self._deliver(self._message(kind, frame.get_payload_as_bytes()))
             else:
-                self._parts, self._parts_kind = [frame.get_payload_as_bytes()], kind
+                first = frame.get_payload_as_bytes()
+                self._parts, self._parts_kind, self._parts_size = [first], kind, len(first)
         elif kind == WSMsgType.CONTINUATION:
             parts = self._parts
             if parts is None:
                 self._close(1002, b"")
                 return
-            parts.append(frame.get_payload_as_bytes())
-            if sum(len(p) for p in parts) > self._max:
+            part = frame.get_payload_as_bytes()
+            parts.append(part)
+            self._parts_size += len(part)
+            if self._parts_size > self._max:
+                self._parts = None
                 self._close(1009, b"")
             elif frame.fin:
                 self._parts = None
@@ -159,7 +164,7 @@ class AsgiSocket(WSListener):
     async def _receive(self) -> dict[str, Any]:
         if not self._started:
             self._started = True
-            return CONNECT
+            return {"type": "websocket.connect"}
         if self._inbox:
             return self._inbox.popleft()
         waiter = self._waiter = asyncio.get_running_loop().create_future()
@@ -281,8 +286,10 @@ def scope_for(request: WSUpgradeRequest, server: tuple[str, int], scheme: str) -
         "path": path.decode("latin-1"),
         "raw_path": path,
         "query_string": query,
+        # picows decodes header bytes as ASCII with surrogateescape: this gives the same bytes back
         "headers": [
-            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()
+            (k.lower().encode("ascii"), v.encode("ascii", "surrogateescape"))
+            for k, v in request.headers.items()
         ],
         "subprotocols": [],
     }
