@@ -97,9 +97,16 @@ class Node:
     """One Granian server process (its own event loop, pools, presence and scheduler)."""
 
     def __init__(
-        self, name: str, tmp: Path, env: dict[str, str], *, own_sockets: bool = False
+        self,
+        name: str,
+        tmp: Path,
+        env: dict[str, str],
+        *,
+        own_sockets: bool = False,
+        workers: int = 1,
     ) -> None:
-        """``own_sockets``: the websockets on their own listener (``realtime.sockets_port``)."""
+        """``own_sockets``: the websockets on their own listener (``realtime.sockets_port``),
+        which a node's ``workers`` share (SO_REUSEPORT)."""
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -122,6 +129,8 @@ class Node:
                 "--port",
                 str(self.port),
                 "--no-log",
+                "--workers",
+                str(workers),
                 "tests.scaleout.app:create",
             ],
             cwd=ROOT,
@@ -194,8 +203,8 @@ class Cluster:
         await create_user(self.db_url, "ana@entidad.gov.co", name="Ana Asesora")
         await create_user(self.db_url, "beto@entidad.gov.co", name="Beto Asesor")
 
-    def node(self, name: str, *, own_sockets: bool = False) -> Node:
-        node = Node(name, self.tmp, self.env, own_sockets=own_sockets)
+    def node(self, name: str, *, own_sockets: bool = False, workers: int = 1) -> Node:
+        node = Node(name, self.tmp, self.env, own_sockets=own_sockets, workers=workers)
         self.nodes.append(node)
         return node
 

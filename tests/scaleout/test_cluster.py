@@ -100,6 +100,45 @@ async def test_a_conversation_across_processes_survives_a_crash(
     await agent.close()
 
 
+async def test_a_nodes_workers_share_the_sockets_port(cluster: Cluster) -> None:
+    """Two workers of one node listen on the same sockets port (SO_REUSEPORT): the kernel
+    spreads the sockets over both (counted by each worker in /metrics), and conversations go
+    on whichever worker holds each side (across workers through Redis, as between nodes)."""
+    node = cluster.node("a", own_sockets=True, workers=2)
+    agent = await _agent(node.url)
+    citizens = [await _citizen(node.url, name=f"Ciudadano {i}") for i in range(24)]
+
+    async def per_worker() -> dict[str, float]:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, base_url=node.url) as http:
+            text = (await http.get("/metrics")).text
+        rows = [r for r in text.splitlines() if r.startswith("ventanilla_open_sockets{")]
+        counts: dict[str, float] = {}
+        for r in rows:
+            if 'role="citizen"' in r:
+                process = r.split('process="', 1)[1].split('"', 1)[0]
+                counts[process] = counts.get(process, 0) + float(r.rsplit(" ", 1)[1])
+        return counts
+
+    async def spread() -> bool:
+        counts = await per_worker()
+        return len(counts) == 2 and sum(counts.values()) == 24 and min(counts.values()) > 0
+
+    await _until(spread)  # all 24 on one worker: 2 × 2^-24 with an even spread
+    for citizen in citizens:
+        conv = citizen.conversation_id
+        assert (await agent.post(f"/api/agent/conversations/{conv}/take")).status_code == 200
+        await agent.subscribe(conv)
+        assert (await citizen.say("¿Me escuchan?"))["seq"] == 2  # 1: the agent joined
+        assert agent.socket
+        assert (await agent.socket.expect_type("event", seq=2))["body"] == "¿Me escuchan?"
+        assert (await agent.say(conv, "Sí, la escuchamos"))["seq"] == 3
+        assert (await citizen.event(seq=3))["body"] == "Sí, la escuchamos"
+        if citizen is citizens[3]:
+            break  # four conversations, agent and citizens on either worker
+    for client in (*citizens, agent):
+        await client.close()
+
+
 async def test_an_agent_on_a_crashed_process_becomes_disconnected(cluster: Cluster) -> None:
     a, b = cluster.node("a"), cluster.node("b")
     watcher = await _agent(b.url, "beto@entidad.gov.co")
