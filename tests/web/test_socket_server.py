@@ -283,3 +283,41 @@ async def test_without_a_listener_of_their_own_pages_name_none(server: LiveServe
     assert "connect-src 'self';" in page.headers["content-security-policy"]
     await citizen.close()
     await agent.close()
+
+
+async def test_the_hub_drops_a_slow_reader_on_this_listener() -> None:
+    """End to end with the hub: while the kernel takes nothing more (pause), frames wait in the
+    socket's bounded queue; when it overflows the socket is closed with 4429 (the client
+    resumes later from its last seq), as on Granian. Frames sent before the pause went out."""
+    from starlette.websockets import WebSocket
+
+    from ventanilla.conversations.hub import CLOSE_SLOW, Connection
+
+    conns: list[Connection] = []
+
+    async def endpoint(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        ws = WebSocket(scope, receive, send)
+        await ws.accept()
+        conns.append(Connection(ws, catch_up=None, max_queue=8))  # type: ignore[arg-type]
+        await ws.receive()  # until the socket goes
+
+    sock = AsgiSocket(endpoint, {"type": "websocket", "headers": []}, 1 << 20, set())
+    transport = FakeTransport()
+    sock.on_ws_connected(transport)  # type: ignore[arg-type]
+    for _ in range(100):
+        if conns:
+            break
+        await asyncio.sleep(0.01)
+    conn = conns[0]
+    conn.send_json({"type": "pong", "n": 0})
+    await asyncio.sleep(0.01)
+    sock.pause_writing()
+    for n in range(1, 30):
+        conn.send_json({"type": "pong", "n": n})
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    assert conn.closed and transport.closed == [CLOSE_SLOW]
+    sent = [json.loads(d)["n"] for _, d in transport.sent]
+    assert sent == [0, 1]  # 1 went to the transport and waits for it; 2.. queued, dropped
+    sock.on_ws_disconnected(transport)  # type: ignore[arg-type]
+    await asyncio.wait_for(sock.task, 2)  # type: ignore[arg-type]
