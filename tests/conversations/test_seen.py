@@ -24,25 +24,25 @@ async def _with_events(db: Database, last_seq: int, *ids: str, agent_seen: int =
             conv.agent_seen_seq = agent_seen
 
 
-@pytest.mark.parametrize("path", ["database thread", "async driver"])
+@pytest.mark.parametrize("path", ["one call", "async driver"])
 async def test_marks_gather_into_few_transactions_and_only_raise(db: Database, path: str) -> None:
-    """Both write paths: SQLite in a file commits on its database thread (``_commit_sync``);
-    the async driver's path is PostgreSQL's, and SQLite's when it has no thread."""
+    """Both write paths: SQLite in a file commits in one synchronous call (``_commit_sync``);
+    the async driver's path is PostgreSQL's, and SQLite's in memory."""
     if path == "async driver":
-        db.thread_transactions = None
-    elif db.thread_transactions is None:
-        pytest.skip("the database thread is for SQLite in a file only")
+        db.sync_transactions = None
+    elif db.sync_transactions is None:
+        pytest.skip("the one-call path is for SQLite in a file only")
     await _with_events(db, 40, "s1", "s2", agent_seen=5)
-    threaded = db.thread_transactions
-    on_thread = []
-    if threaded is not None:
-        run = threaded.run
+    one_call = db.sync_transactions
+    in_one_call = []
+    if one_call is not None:
+        run = one_call.run
 
         async def counted(fn: Any) -> Any:
-            on_thread.append(fn)
+            in_one_call.append(fn)
             return await run(fn)
 
-        threaded.run = counted  # type: ignore[method-assign]
+        one_call.run = counted  # type: ignore[method-assign]
     published: list[tuple[str, bytes]] = []
 
     async def publish(outgoing: list[tuple[str, bytes]]) -> None:
@@ -59,7 +59,7 @@ async def test_marks_gather_into_few_transactions_and_only_raise(db: Database, p
     marks.mark("gone", "citizen", 1)  # no such conversation: skipped, the rest still stored
     await marks.flush()
     assert marks.transactions <= 2
-    assert len(on_thread) == (marks.transactions if path == "database thread" else 0)
+    assert len(in_one_call) == (marks.transactions if path == "one call" else 0)
     async with db.unit() as uow:
         s1 = await uow.session.get(Conversation, "s1")
         s2 = await uow.session.get(Conversation, "s2")
@@ -121,13 +121,13 @@ async def test_a_conversation_held_by_the_writer_is_marked_in_a_later_batch(db: 
         assert conv is not None and conv.citizen_seen_seq == 5
 
 
-async def test_the_wait_is_short_on_the_database_thread_only(db: Database) -> None:
-    """20 ms on SQLite's database thread (a batch's frames go out at once, bench/README.md
+async def test_the_wait_is_short_on_the_one_call_path_only(db: Database) -> None:
+    """20 ms on SQLite's one-call path (a batch's frames go out at once, bench/README.md
     session 8); 200 ms through the async driver, where a shorter wait only cost CPU."""
     from ventanilla.conversations import seen
 
-    expected = seen.DELAY_THREAD if db.thread_transactions is not None else seen.DELAY
+    expected = seen.DELAY_THREAD if db.sync_transactions is not None else seen.DELAY
     assert SeenMarks(db)._delay == expected
-    threaded, db.thread_transactions = db.thread_transactions, None
+    one_call, db.sync_transactions = db.sync_transactions, None
     assert SeenMarks(db)._delay == seen.DELAY
-    db.thread_transactions = threaded  # disposed with the database
+    db.sync_transactions = one_call  # disposed with the database

@@ -156,7 +156,7 @@ async def test_stored_rows_read_back_as_the_published_frames(db: Database) -> No
     from ventanilla.conversations.frames import event_frame
 
     if db.url.startswith("sqlite"):
-        assert db.thread_transactions is not None  # the one-call path is the one under test
+        assert db.sync_transactions is not None  # the one-call path is the one under test
     agent_id = await _conversations(db, ("c_a", "active", 1), ("c_w", "waiting", None))
     published: list[tuple[str, bytes]] = []
 
@@ -237,7 +237,7 @@ async def test_an_agent_message_raises_the_agents_seen_mark(db: Database, path: 
     if path == "portable":
         if db.engine.dialect.name != "sqlite":
             pytest.skip("PostgreSQL always takes its own batch statement (writer_pg)")
-        db.thread_transactions = None  # the SQLAlchemy path (SQLite in memory)
+        db.sync_transactions = None  # the SQLAlchemy path (SQLite in memory)
     agent_id = await _conversations(db, ("c_s", "active", 1), ("c_t", "active", 1))
     async with db.unit() as uow:
         ahead = await uow.session.get(Conversation, "c_t")

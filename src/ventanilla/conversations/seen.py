@@ -11,12 +11,13 @@ stored value, so merging marks changes nothing but the number of transactions; a
 statements per 500 conversations, not a read and a write each. Conversations
 are marked in id order, the chat writer's lock order (no deadlocks on PostgreSQL).
 
-On SQLite in a file the batch is one call into the database thread (``_commit_sync``, as the
-chat writer's ``writer_sqlite``), not a dozen hand-offs through the async driver.
+On SQLite in a file the batch is one synchronous call (``_commit_sync``, as the chat writer's
+``writer_sqlite``, through ``core/sync_transactions``), not a dozen hand-offs through the async
+driver.
 
 A batch waits before it is committed, so a steady stream of frames is a few transactions a
 second, not one per frame (which held SQLite's one connection most of the time: p99 of message
-delivery 520 ms at 1,000 msgs/s, bench/README.md). On the database thread the wait is short
+delivery 520 ms at 1,000 msgs/s, bench/README.md). On that one-call path the wait is short
 (``DELAY_THREAD``, 20 ms) because a batch's ``seen`` frames to the other side go out at once:
 with 200 ms, at 2,000 msgs/s, ~400 of them every fifth of a second stalled the event loop and
 the p99 of delivery was 31-37 ms; with 20 ms, 18-22 ms. Through the async driver (PostgreSQL)
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 500  # conversations per statement (SQLite's limit on bound parameters is far above)
 DELAY = 0.2  # seconds a batch gathers before its transaction (async driver: at most 5 a second)
-DELAY_THREAD = 0.02  # the same on SQLite's database thread (at most 50 a second)
+DELAY_THREAD = 0.02  # the same on SQLite's one-call path (at most 50 a second)
 
 Marks = list[tuple[tuple[str, str], int]]  # ((conversation id, role), seq), in id order
 Grown = dict[str, list[tuple[str, int]]]  # role -> [(conversation id, new seen seq)]
@@ -53,7 +54,7 @@ class SeenMarks:
     def __init__(self, db: Database, delay: float | None = None) -> None:
         self._db = db
         if delay is None:
-            delay = DELAY_THREAD if db.thread_transactions is not None else DELAY
+            delay = DELAY_THREAD if db.sync_transactions is not None else DELAY
         self._delay = delay
         self._waiting: dict[tuple[str, str], int] = {}
         self._task: asyncio.Task[None] | None = None
@@ -89,9 +90,9 @@ class SeenMarks:
         ``service.mark_seen`` does for one, with the same ``seen`` frame to the other side).
         Returns the marks of conversations another transaction held, for the next batch."""
         marks = sorted(batch.items())  # conversation id order: the writer's lock order
-        threaded = self._db.thread_transactions
-        if threaded is not None:  # SQLite in a file: one call on the database thread
-            outgoing = await threaded.run(partial(_commit_sync, marks))
+        one_call = self._db.sync_transactions
+        if one_call is not None:  # SQLite in a file: the batch in one call
+            outgoing = await one_call.run(partial(_commit_sync, marks))
             await self._db.publish(outgoing)
             self.transactions += 1
             return {}
@@ -156,7 +157,7 @@ _COLUMN = {"citizen": "citizen_seen_seq", "agent": "agent_seen_seq"}
 
 def _commit_sync(marks: Marks, conn: Connection) -> list[tuple[str, bytes]]:
     """SQLite: the batch's statements straight on the sqlite3 cursor, inside the transaction
-    ``ThreadTransactions.run`` commits (SQLite has one writer at a time: no row is ever held
+    ``SyncTransactions.run`` commits (SQLite has one writer at a time: no row is ever held
     by another transaction here). Returns the frames to publish after the commit."""
     outgoing: list[tuple[str, bytes]] = []
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -18,8 +18,9 @@ other processes' writers take turns on the same rows. If a batch fails as a whol
 constraint lost to another process), each message is retried alone, so one bad message never
 fails its neighbours.
 
-On SQLite (a file) the batch is one call into a database thread (``writer_sqlite.store_sync`` via
-``Database.thread_transactions``) instead of ~20 hand-offs through the async driver.
+On SQLite (a file) the batch is one synchronous call (``writer_sqlite.store_sync`` via
+``Database.sync_transactions``, on the event loop while SQLite's write lock is free) instead of
+~20 hand-offs through the async driver.
 """
 
 from __future__ import annotations
@@ -118,13 +119,13 @@ class MessageWriter:
 
     async def _write(self, batch: list[_Pending]) -> None:
         results: list[tuple[_Pending, Posted | AppError]] = []
-        threaded = self._db.thread_transactions
+        one_call = self._db.sync_transactions
         if self._postgres:
             from ventanilla.conversations import writer_pg
 
             results = await writer_pg.store(self._db, batch)
-        elif threaded is not None:  # SQLite in a file: the whole batch in one call (core/db.py)
-            plan = await threaded.run(partial(writer_sqlite.store_sync, batch, utcnow()))
+        elif one_call is not None:  # SQLite in a file: the batch in one call (sync_transactions)
+            plan = await one_call.run(partial(writer_sqlite.store_sync, batch, utcnow()))
             await self._db.publish(plan.outgoing)
             results = plan.results
         else:

@@ -1,8 +1,8 @@
-"""The chat writer's batch on SQLite (a file): one call into the database thread.
+"""The chat writer's batch on SQLite (a file): one synchronous call (``core/sync_transactions``).
 
 Through SQLAlchemy's async layer over aiosqlite a batch took about 20 hand-offs between the
 event loop and the driver's thread; here ``store_sync`` runs the whole batch on a synchronous
-connection inside ``ThreadTransactions.run`` (``core/db.py``), which begins it
+connection inside ``SyncTransactions.run`` (``core/sync_transactions.py``), which begins it
 (``BEGIN IMMEDIATE``) and commits it. The decisions (sequence numbers, resends, frames) are
 ``writer._decide``'s, shared with the portable path and with ``writer_pg``.
 """
@@ -33,7 +33,7 @@ _JOB = cast(Table, AssistantJob.__table__)
 
 def store_sync(batch: list[_Pending], now: datetime, conn: Connection) -> _Plan:
     """SQLite: the batch's statements on a synchronous connection, in the transaction that
-    ``ThreadTransactions.run`` commits (one call from the event loop for the whole batch;
+    ``SyncTransactions.run`` commits (one call from the event loop for the whole batch;
     the senders' futures are only read here, answered later on the loop).
 
     The statements go straight to the sqlite3 cursor: SQLAlchemy's per-statement work

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Connection, DateTime, Engine, MetaData, event, make_url
-from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import DateTime, Engine, MetaData, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,9 +25,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util.concurrency import greenlet_spawn
 
-from ventanilla.core.handoff import ThreadWorker
+from ventanilla.core.sync_transactions import SyncTransactions
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -83,7 +81,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # The driver is in autocommit mode and SQLAlchemy ends every transaction it begins
             # (commit, or rollback on close), so the pool's reset on return was a rollback of
             # nothing: a round trip to aiosqlite's thread for each turn the chat writer takes
-            # (``ThreadTransactions.run``), ~3 % of the process's time at 2,000 msgs/s.
+            # (``SyncTransactions.run``), ~3 % of the process's time at 2,000 msgs/s.
             pool_reset_on_return=None,
         )
         _configure_sqlite(engine.sync_engine)
@@ -123,66 +121,6 @@ def _configure_sqlite(sync_engine: Engine) -> None:
 
 Publisher = Callable[[list[tuple[str, bytes]]], Any]
 T = TypeVar("T")
-
-
-class ThreadTransactions:
-    """SQLite only: run a whole transaction as ONE call on a thread of its own.
-
-    Through SQLAlchemy's async layer over aiosqlite every statement, fetch and commit is a
-    hand-off between the event loop and aiosqlite's thread (about 20 for the chat writer's
-    batch: ~2.5 ms of CPU whatever its size). Here a function gets a plain synchronous
-    connection (pysqlite, same file, same pragmas, ``BEGIN IMMEDIATE``) and does all its
-    statements and the commit in one hand-off. While it runs, the caller holds the async
-    engine's only connection, so this process's other units of work wait their turn exactly as
-    they do for each other (no second writer sleeping in SQLite's busy handler); other
-    processes are serialised by SQLite's write lock and ``busy_timeout`` as before.
-    """
-
-    def __init__(self, url: str, engine: AsyncEngine) -> None:
-        sync_url = make_url(url).set(drivername="sqlite+pysqlite")
-        self._async_engine = engine
-        self._engine = create_sync_engine(
-            sync_url,
-            json_serializer=_json_dumps,
-            connect_args={"timeout": 30},
-            pool_size=1,
-            max_overflow=0,
-        )
-        _configure_sqlite(self._engine)
-        self._thread = ThreadWorker("sqlite-batch")
-        self._conn: Connection | None = None  # used on that thread only
-
-    async def run(self, fn: Callable[[Connection], T]) -> T:
-        """``fn(conn)`` inside one transaction, committed when it returns (rolled back if it
-        raises). The result is returned only after the commit."""
-        # Our turn as this process's SQLite writer: the async engine's only pooled connection,
-        # held (not used) while the thread works. Taken from the pool itself: wrapped in an
-        # AsyncConnection it cost ~100 us more of CPU per batch (bench/README.md, session 7).
-        turn = await greenlet_spawn(self._async_engine.sync_engine.pool.connect)
-        try:
-            result: T = await self._thread.call(self._transaction, fn)
-        except BaseException:
-            await asyncio.shield(greenlet_spawn(turn.close))  # given back even if cancelled
-            raise
-        await greenlet_spawn(turn.close)
-        return result
-
-    def _transaction(self, fn: Callable[[Connection], T]) -> T:
-        # One connection kept open on this thread (no pool checkout and reset per batch).
-        conn = self._conn
-        if conn is None or conn.closed or conn.invalidated:
-            conn = self._conn = self._engine.connect()
-        with conn.begin():
-            return fn(conn)
-
-    def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def dispose(self) -> None:
-        self._thread.stop(last=self._close)
-        self._engine.dispose()
 
 
 def _file_sqlite(url: str) -> bool:
@@ -238,8 +176,10 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.after_commit: Publisher | None = None
         # SQLite in a file: whole transactions in one call (the chat writer's batches)
-        self.thread_transactions = (
-            ThreadTransactions(url, self.engine) if _file_sqlite(url) else None
+        self.sync_transactions = (
+            SyncTransactions(url, self.engine, _configure_sqlite, _json_dumps)
+            if _file_sqlite(url)
+            else None
         )
         self._writer_pg: Any = None  # PostgreSQL: the chat writer's own asyncpg connection
         self._writer_pg_lock = asyncio.Lock()
@@ -303,6 +243,6 @@ class Database:
                 await asyncio.wait_for(conn.close(), 5)
             except Exception:
                 conn.terminate()
-        if self.thread_transactions is not None:
-            self.thread_transactions.dispose()
+        if self.sync_transactions is not None:
+            self.sync_transactions.dispose()
         await self.engine.dispose()

@@ -1,0 +1,175 @@
+"""SQLite only: a whole transaction as ONE synchronous call, on the event loop when it can.
+
+Through SQLAlchemy's async layer over aiosqlite every statement, fetch and commit is a hand-off
+between the event loop and aiosqlite's thread (about 20 for the chat writer's batch: ~2.5 ms of
+CPU whatever its size). Here a function gets a plain synchronous connection (pysqlite, same
+file, same pragmas, ``BEGIN IMMEDIATE``) and does all its statements and the commit in one call.
+While it runs, the caller holds the async engine's only connection, so this process's other
+units of work wait their turn exactly as they do for each other (no second writer sleeping in
+SQLite's busy handler); other processes are serialised by SQLite's write lock.
+
+**Where the call runs.** On the event loop itself, when SQLite's write lock is free at once
+(``busy_timeout`` 0 on that connection): a batch is a few hundred microseconds of work, and on
+a thread of its own it cost more than it saved. ``sqlite3`` gives up the GIL around every
+``sqlite3_step`` and takes it back after, so a batch of n rows asked for the GIL ~3n times
+while the event loop held it, and each time waited for the loop's switch interval (5 ms): a
+20-row insert took ~50 ms beside a busy loop against ~0.1 ms alone, and that wait was the tail
+of message delivery (bench/README.md, session 13). Only when another process holds the write
+lock (a CLI command, a backup, another worker on the same file) does the call go to the
+database thread, which waits in SQLite's busy handler (30 s) without stopping the loop.
+
+**Checkpoints off the loop.** The loop's connection never checkpoints the WAL itself
+(``wal_autocheckpoint=0``): copying pages back into the database file, and its fsync, would stop
+every socket of the process. After ``CHECKPOINT_CHANGES`` rows changed through it, a passive
+checkpoint runs on the database thread, beside the writers, as SQLite's own automatic one
+would every 1,000 pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, make_url
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util.concurrency import greenlet_spawn
+
+from ventanilla.core.handoff import ThreadWorker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CHECKPOINT_CHANGES = 1000  # rows changed on the loop's connection between two checkpoints
+
+
+class SyncTransactions:
+    def __init__(
+        self,
+        url: str,
+        engine: AsyncEngine,
+        configure: Callable[[Engine], None],
+        json_serializer: Callable[[Any], str],
+    ) -> None:
+        sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+        self._async_engine = engine
+        # Two connections, never used at the same time (one call holds the turn): the loop's,
+        # which gives up at once on a busy lock, and the thread's, which waits.
+        self._engine = create_sync_engine(
+            sync_url,
+            json_serializer=json_serializer,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=2,
+            max_overflow=0,
+        )
+        configure(self._engine)
+        self._thread = ThreadWorker("sqlite-batch")
+        self._loop_conn: Connection | None = None  # used on the event loop only
+        self._thread_conn: Connection | None = None  # used on the database thread only
+        self._changes_seen = 0  # the loop connection's total_changes at the last checkpoint
+        self._checkpointing = False
+        self.checkpoints = 0  # for tests and benchmarks
+        self.on_thread = 0  # calls that found the write lock taken and went to the thread
+
+    async def run(self, fn: Callable[[Connection], T]) -> T:
+        """``fn(conn)`` inside one transaction, committed when it returns (rolled back if it
+        raises). The result is returned only after the commit."""
+        # Our turn as this process's SQLite writer: the async engine's only pooled connection,
+        # held (not used) while the call works. Taken from the pool itself: wrapped in an
+        # AsyncConnection it cost ~100 us more of CPU per batch (bench/README.md, session 7).
+        turn = await greenlet_spawn(self._async_engine.sync_engine.pool.connect)
+        try:
+            try:
+                result = self._on_loop(fn)
+            except _LockTaken:
+                self.on_thread += 1
+                result = await self._thread.call(self._on_thread, fn)
+        except BaseException:
+            await asyncio.shield(greenlet_spawn(turn.close))  # given back even if cancelled
+            raise
+        await greenlet_spawn(turn.close)
+        return result
+
+    def _on_loop(self, fn: Callable[[Connection], T]) -> T:
+        conn = self._loop_conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._loop_conn = self._engine.connect()
+            dbapi = conn.connection.dbapi_connection  # (not through SQLAlchemy: no autobegin)
+            assert dbapi is not None
+            dbapi.execute("PRAGMA busy_timeout=0")
+            dbapi.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            transaction = conn.begin()  # BEGIN IMMEDIATE: the write lock, or "locked" at once
+        except OperationalError as exc:
+            if _locked(exc):
+                raise _LockTaken from exc
+            raise
+        with transaction:
+            result = fn(conn)
+        self._maybe_checkpoint(conn)
+        return result
+
+    def _on_thread(self, fn: Callable[[Connection], T]) -> T:
+        conn = self._thread_connection()
+        with conn.begin():
+            return fn(conn)
+
+    def _thread_connection(self) -> Connection:
+        conn = self._thread_conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._thread_conn = self._engine.connect()
+        return conn
+
+    def _maybe_checkpoint(self, conn: Connection) -> None:
+        dbapi = conn.connection.dbapi_connection
+        changes = dbapi.total_changes if dbapi is not None else 0
+        if self._checkpointing or changes - self._changes_seen < CHECKPOINT_CHANGES:
+            return
+        self._changes_seen = changes
+        self._checkpointing = True
+        self._thread.call(self._checkpoint).add_done_callback(self._checkpointed)
+
+    def _checkpoint(self) -> None:
+        dbapi = self._thread_connection().connection.dbapi_connection
+        assert dbapi is not None
+        # PASSIVE: copies what no reader still needs, without taking the write lock. On the
+        # driver's connection: through SQLAlchemy it would begin a transaction first, and a
+        # checkpoint cannot run inside one.
+        dbapi.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _checkpointed(self, done: asyncio.Future[None]) -> None:
+        self._checkpointing = False
+        if done.cancelled():
+            return
+        if done.exception() is not None:  # the next one tries again; the WAL only grows
+            log.warning("WAL checkpoint failed: %r", done.exception())
+            return
+        self.checkpoints += 1
+
+    def _close(self) -> None:
+        for conn in (self._thread_conn, self._loop_conn):
+            if conn is not None:
+                conn.close()
+        self._thread_conn = self._loop_conn = None
+
+    def dispose(self) -> None:
+        # both connections are closed on the thread (the loop's is idle: no call is running)
+        self._thread.stop(last=self._close)
+        self._engine.dispose()
+
+
+class _LockTaken(Exception):
+    """Another connection holds SQLite's write lock: the call goes to the database thread."""
+
+
+def _locked(exc: OperationalError) -> bool:
+    orig = exc.orig
+    return isinstance(orig, sqlite3.OperationalError) and (
+        getattr(orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        or "locked" in str(orig)
+    )
