@@ -43,6 +43,11 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": "websocket.close", "code": int(text[6:]), "reason": "adiós"})
         elif text == "boom":
             raise RuntimeError("boom")
+        elif text == "burst":  # frames of each length encoding, then a close: all in one turn
+            for size in (10, 300, 70_000):
+                await send({"type": "websocket.send", "text": "x" * size})
+            await send({"type": "websocket.send", "bytes": b"\x00" * 126})
+            await send({"type": "websocket.close", "code": 4000, "reason": "fin"})
         elif text == "scope":
             info = {k: scope[k] for k in ("path", "query_string", "client", "scheme")}
             info["query_string"] = info["query_string"].decode()
@@ -76,6 +81,30 @@ async def test_text_binary_and_the_scope(listener: SocketServer) -> None:
     assert info["path"] == "/ws/echo" and info["query_string"] == "x=1"
     assert info["client"][0] == "127.0.0.1" and info["scheme"] == "ws"
     assert info["origin"] == "http://a.example"
+
+
+async def test_frames_of_one_turn_go_out_together_and_whole(
+    listener: SocketServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frames sent in one turn of the loop are written together (one write, one wake-up of the
+    peer), built here for each length encoding, and a close sent after them follows them."""
+    writes: list[int] = []
+    flush = AsgiSocket.flush
+
+    def counted(sock: AsgiSocket) -> None:
+        writes.append(len(sock._out or ()))
+        flush(sock)
+
+    monkeypatch.setattr(AsgiSocket, "flush", counted)
+    async with websockets.connect(url(listener), max_size=None) as ws:
+        await ws.send("burst")
+        got = [await ws.recv() for _ in range(4)]
+        with pytest.raises(ConnectionClosed):
+            await ws.recv()
+    assert [len(m) for m in got] == [10, 300, 70_000, 126]
+    assert got[0] == "x" * 10 and got[3] == b"\x00" * 126
+    assert ws.close_code == 4000 and ws.close_reason == "fin"
+    assert writes[0] == 4  # the four frames in one write (then the close's own flush, empty)
 
 
 async def test_header_bytes_reach_the_app_as_they_came(listener: SocketServer) -> None:
@@ -204,6 +233,14 @@ class FakeTransport:
 
     def send(self, kind: Any, data: bytes) -> None:
         self.sent.append((kind, data))
+
+    def write(self, data: bytes) -> None:
+        """The socket's frames, written by AsgiSocket.flush: unmasked, FIN, short lengths."""
+        while data:
+            first, size = data[0], data[1]
+            assert size < 126
+            self.sent.append((first & 0x0F, data[2 : 2 + size]))
+            data = data[2 + size :]
 
     def send_close(self, code: Any, reason: bytes = b"") -> None:
         self.closed.append(int(getattr(code, "value", code)))

@@ -45,7 +45,8 @@ class Connection:
 
     No task per socket or per burst: a frame is handed to the server's ASGI ``send`` as soon as
     nothing is ahead of it, and the next one goes out from the done-callback of the previous
-    send (Granian's ``send`` returns a future-like object that starts sending at once). Only the
+    send (Granian's ``send`` returns a future-like object that starts sending at once), or
+    straight after it when that send was taken at once (the own listener's). Only the
     catch-up from the database (on follow, resume, or a gap) runs in a short-lived task. Frames
     offered while one is in flight wait in the queue; a full queue means a slow consumer, which
     is disconnected. An idle socket holds no task and no future.
@@ -163,6 +164,12 @@ class Connection:
         except Exception:  # the peer went away
             log.debug("send failed", exc_info=True)
             self._gone()
+            return
+        if isinstance(done, asyncio.Future) and done.done() and not done.cancelled():
+            # Taken at once (the own listener, web/socket_server.py, when the transport is not
+            # paused): the next frame may follow in this same turn of the loop, so that frames
+            # of one turn leave in one write, and no callback is scheduled for each.
+            self._sent(done)
             return
         done.add_done_callback(self._sent)
 

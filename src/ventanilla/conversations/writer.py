@@ -126,19 +126,27 @@ class MessageWriter:
             results = await writer_pg.store(self._db, batch)
         elif one_call is not None:  # SQLite in a file: the batch in one call (sync_transactions)
             plan = await one_call.run(partial(writer_sqlite.store_sync, batch, utcnow()))
+            # Committed: answer the senders, then publish. Their tasks resume on the next turn
+            # of the loop, so each author's event (sent now, by the in-memory broker) and its
+            # ``ack`` leave together in one write (web/socket_server.py).
+            _answer(plan.results)
             await self._db.publish(plan.outgoing)
-            results = plan.results
+            return
         else:
             async with self._db.unit() as uow:
                 results = await _store(uow, batch)
         # Committed and published (the unit publishes after commit): now answer the senders.
-        for pending, result in results:
-            if pending.future.done():
-                continue  # the sender went away; the message is stored all the same
-            if isinstance(result, Posted):
-                pending.future.set_result(result)
-            else:
-                pending.future.set_exception(result)
+        _answer(results)
+
+
+def _answer(results: list[tuple[_Pending, Posted | AppError]]) -> None:
+    for pending, result in results:
+        if pending.future.done():
+            continue  # the sender went away; the message is stored all the same
+        if isinstance(result, Posted):
+            pending.future.set_result(result)
+        else:
+            pending.future.set_exception(result)
 
 
 def _fail(pending: _Pending, exc: BaseException) -> None:
