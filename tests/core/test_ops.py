@@ -103,7 +103,7 @@ async def test_metrics_count_a_conversation(server: LiveServer) -> None:
     assert series[f'ventanilla_messages_persisted_total{{process="{process}"}}'] == 1
     assert series[f'ventanilla_frames_delivered_total{{process="{process}"}}'] >= 1
     assert series["ventanilla_queue_waiting"] == 1
-    for name in ("broker_backlog", "broker_dropped_total"):
+    for name in ("broker_backlog", "broker_dropped_total", "sqlite_lock_waits_total"):
         assert series[f'ventanilla_{name}{{process="{process}"}}'] == 0
     # counters of the whole test process (other tests' slow consumers count too)
     for name in ("broker_republished_total", "slow_consumers_total"):

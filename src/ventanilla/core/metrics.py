@@ -66,6 +66,7 @@ class Metrics:
         broker = ctx.hub.broker
         broker_reconnects = getattr(broker, "reconnects", 0)
         backlog = getattr(broker, "backlog", None)
+        one_call = ctx.db.sync_transactions  # SQLite in a file only
         return {
             "process": self.process,
             "sockets": {"agent": agents, "citizen": max(0, ctx.hub.connection_count - agents)},
@@ -77,6 +78,7 @@ class Metrics:
             "broker_republished": getattr(broker, "republished", 0),
             "broker_dropped": getattr(broker, "dropped", 0),
             "slow_consumers": Connection.slow_closed,
+            "sqlite_lock_waits": one_call.on_thread if one_call is not None else 0,
             "job_runs": [[job, outcome, n] for (job, outcome), n in ctx.jobs.runs.items()],
             "requests": self.requests,
             "request_sums": dict(self.request_sums),
@@ -203,6 +205,12 @@ def _exposition(snapshots: list[dict[str, Any]], waiting: int, outbox: dict[str,
         "counter",
         "Websockets closed because they did not read their frames (4429; they resume).",
         lambda: per_process("ventanilla_slow_consumers_total", "slow_consumers"),
+    )
+    family(
+        "ventanilla_sqlite_lock_waits_total",
+        "counter",
+        "SQLite batches that found the write lock held by another process and waited for it.",
+        lambda: per_process("ventanilla_sqlite_lock_waits_total", "sqlite_lock_waits"),
     )
     family(
         "ventanilla_job_runs_total",
