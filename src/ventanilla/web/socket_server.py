@@ -38,6 +38,8 @@ from picows import (
     ws_create_server,
 )
 
+from ventanilla.web.socket_writes import coalescer, frame_bytes
+
 log = logging.getLogger(__name__)
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -177,9 +179,11 @@ class AsgiSocket(WSListener):
             self._waiter = None
 
     def _send(self, message: dict[str, Any]) -> Awaitable[None]:
-        """Frames go to the transport at once; the returned future is already done unless the
-        transport is over its high-water mark, when it waits until the kernel took the data
-        (so a slow reader fills the hub's bounded queue and is dropped there)."""
+        """Frames are taken at once and written at the end of this turn of the loop, with the
+        socket's other frames of the turn (``socket_writes.Coalescer``); the returned future is
+        already done unless the transport is over its high-water mark, when it waits until the
+        kernel took the data (so a slow reader fills the hub's bounded queue and is dropped
+        there)."""
         loop = asyncio.get_running_loop()
         kind = message["type"]
         transport = self._transport
@@ -192,13 +196,13 @@ class AsgiSocket(WSListener):
         if kind == "websocket.send":
             text = message.get("text")
             if text is not None:
-                frame = _frame(0x81, text.encode())
+                frame = frame_bytes(0x81, text.encode())
             else:
-                frame = _frame(0x82, message.get("bytes") or b"")
+                frame = frame_bytes(0x82, message.get("bytes") or b"")
             out = self._out
             if out is None:
                 self._out = [frame]
-                _coalescer(loop).add(self)
+                coalescer(loop).add(self)
             else:
                 out.append(frame)
             if self._paused:
@@ -281,56 +285,6 @@ def _done(loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
         done = _DONE[loop] = loop.create_future()
         done.set_result(None)
     return done
-
-
-class _Coalescer:
-    """The sockets that have frames waiting in this turn of the loop; one callback writes each
-    socket's frames together, one write (and one wake-up of the peer) instead of one per frame.
-
-    A message stored in a batch sends its author the event and then the ``ack`` in the same turn,
-    and a console following many conversations gets the events of a whole batch at once."""
-
-    __slots__ = ("_loop", "_waiting")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._waiting: list[AsgiSocket] = []
-
-    def add(self, sock: AsgiSocket) -> None:
-        if not self._waiting:
-            self._loop.call_soon(self._flush)
-        self._waiting.append(sock)
-
-    def _flush(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        for sock in waiting:
-            try:
-                sock.flush()
-            except Exception:  # one peer's failure is not the others'
-                log.debug("write failed", exc_info=True)
-
-
-_COALESCERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Coalescer] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _coalescer(loop: asyncio.AbstractEventLoop) -> _Coalescer:
-    coalescer = _COALESCERS.get(loop)
-    if coalescer is None:
-        coalescer = _COALESCERS[loop] = _Coalescer(loop)
-    return coalescer
-
-
-def _frame(first: int, payload: bytes) -> bytes:
-    """A whole server-to-client frame (FIN, the opcode in ``first``; never masked, RFC 6455
-    5.1), built here so that several can go out in one write."""
-    n = len(payload)
-    if n < 126:
-        return bytes((first, n)) + payload
-    if n < 65536:
-        return bytes((first, 126)) + n.to_bytes(2, "big") + payload
-    return bytes((first, 127)) + n.to_bytes(8, "big") + payload
 
 
 def _number(code: Any) -> int:
