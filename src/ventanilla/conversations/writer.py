@@ -118,7 +118,7 @@ class MessageWriter:
                         _fail(pending, single)
 
     async def _write(self, batch: list[_Pending]) -> None:
-        results: list[tuple[_Pending, Posted | AppError]] = []
+        results: list[tuple[_Pending, Posted | AppError]]
         one_call = self._db.sync_transactions
         if self._postgres:
             from ventanilla.conversations import writer_pg
@@ -128,7 +128,7 @@ class MessageWriter:
             plan = await one_call.run(partial(writer_sqlite.store_sync, batch, utcnow()))
             # Committed: answer the senders, then publish. Their tasks resume on the next turn
             # of the loop, so each author's event (sent now, by the in-memory broker) and its
-            # ``ack`` leave together in one write (web/socket_server.py).
+            # ``ack`` leave together in one write (web/socket_writes.py).
             _answer(plan.results)
             await self._db.publish(plan.outgoing)
             return

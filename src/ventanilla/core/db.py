@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from sqlalchemy import DateTime, Engine, MetaData, event, make_url
@@ -120,7 +120,6 @@ def _configure_sqlite(sync_engine: Engine) -> None:
 
 
 Publisher = Callable[[list[tuple[str, bytes]]], Any]
-T = TypeVar("T")
 
 
 def _file_sqlite(url: str) -> bool:
