@@ -197,6 +197,31 @@ async def test_stored_rows_read_back_as_the_published_frames(db: Database) -> No
     assert [s["conversation"]["last_message"] for s in summaries] == ["¿hay alguien?"]
 
 
+async def test_a_batch_without_the_agent_keeps_the_agents_last_reply_time(db: Database) -> None:
+    """The batch rewrites each conversation's counters; ``last_agent_at`` (what the unseen-reply
+    emails wait on) changes only when the agent wrote in that batch."""
+    agent_id = await _conversations(db, ("c_a", "active", 1))
+    writer = MessageWriter(db)
+    agent = ("agent", agent_id, "Ag")
+    await writer.post("c_a", author=agent, client_id="a1", body="hola", internal=False)
+    async with db.unit() as uow:
+        first = await uow.session.get(Conversation, "c_a")
+        assert first is not None and first.last_agent_at is not None
+        replied_at = first.last_agent_at
+    await writer.post("c_a", author=CITIZEN, client_id="c1", body="gracias", internal=False)
+    await writer.post("c_a", author=agent, client_id="a2", body="nota", internal=True)
+    async with db.unit() as uow:
+        conv = await uow.session.get(Conversation, "c_a")
+        assert conv is not None
+        assert (conv.last_seq, conv.last_message, conv.last_agent_seq) == (3, "gracias", 1)
+        assert conv.last_agent_at == replied_at
+    await writer.post("c_a", author=agent, client_id="a3", body="¿algo más?", internal=False)
+    async with db.unit() as uow:
+        conv = await uow.session.get(Conversation, "c_a")
+        assert conv is not None and conv.last_agent_at is not None
+        assert conv.last_agent_at > replied_at and conv.last_agent_seq == 4
+
+
 async def test_other_writers_take_turns_with_the_batches(db: Database) -> None:
     """The REST path (its own units on the same engine) and the writer's batches interleave on
     one conversation: sequence numbers stay unique and gapless, nothing is lost."""

@@ -161,6 +161,8 @@ class _ConvState:
     last_seq: int
     last_message: str
     last_agent_seq: int
+    # Set to the batch's time when the agent writes. SQLite's batch does not read it (None
+    # there: the stored value stays, writer_sqlite); _decide only ever sets it.
     last_agent_at: datetime | None
     changed: bool = False
 
@@ -193,6 +195,11 @@ async def _existing(
         ).where(_EVENT.c.conversation_id.in_(ids), _EVENT.c.client_id.in_(client_ids))
     )
     return {(c, k): (s, t) for c, k, s, t in rows}
+
+
+# Every message row's ``data``: one object, so that SQLite's batch encodes it once (its
+# converter runs once per distinct object, writer_sqlite._values). Never changed.
+_NO_DATA: dict[str, Any] = {}
 
 
 @dataclass(slots=True)
@@ -259,7 +266,7 @@ def _decide(
                 "author_name": name,
                 "body": p.body,
                 "client_id": p.client_id,
-                "data": {},
+                "data": _NO_DATA,
                 "created_at": now,
             }
         )

@@ -48,8 +48,10 @@ def store_sync(batch: list[_Pending], now: datetime, conn: Connection) -> _Plan:
         ids = sorted({p.conversation_id for p in batch})
         pairs = sorted({(p.conversation_id, p.client_id) for p in batch})
         cur.execute(sql.load(len(ids)), ids)
+        # last_agent_at is not read: None here, and the UPDATE keeps the stored value unless
+        # the agent wrote in this batch (a datetime converted each way cost ~6 us per row)
         convs = {
-            row[0]: _ConvState(row[1], row[2], row[3], row[4], row[5], sql.read_time(row[6]))
+            row[0]: _ConvState(row[1], row[2], row[3], row[4], row[5], None)
             for row in cur.fetchall()
         }
         cur.execute(sql.existing(len(pairs)), [v for pair in pairs for v in pair])
@@ -57,12 +59,13 @@ def store_sync(batch: list[_Pending], now: datetime, conn: Connection) -> _Plan:
         plan = _decide(batch, convs, seen, now)
         if plan.rows:
             cur.executemany(sql.insert_event, sql.event_values(plan.rows))
+            now_value = sql.write_time(now)
             changed = [
                 (
                     c.last_seq,
                     c.last_message,
                     c.last_agent_seq,
-                    sql.write_time(c.last_agent_at),
+                    None if c.last_agent_at is None else now_value,
                     c.last_agent_seq,
                     i,
                 )
@@ -104,7 +107,8 @@ class _SqliteSql:
         self.insert_job, self._job_cols = _insert_sql(_JOB, dialect)
         self.update = (
             f"UPDATE {_CONV.name} SET last_seq = ?, last_message = ?, last_agent_seq = ?, "  # noqa: S608 (table names and ?s only)
-            "last_agent_at = ?, agent_seen_seq = max(agent_seen_seq, ?) WHERE id = ?"
+            "last_agent_at = coalesce(?, last_agent_at), "
+            "agent_seen_seq = max(agent_seen_seq, ?) WHERE id = ?"
         )
 
     def read_time(self, value: Any) -> Any:
@@ -115,7 +119,7 @@ class _SqliteSql:
 
     @staticmethod
     def load(n: int) -> str:
-        cols = "id, status, agent_id, last_seq, last_message, last_agent_seq, last_agent_at"
+        cols = "id, status, agent_id, last_seq, last_message, last_agent_seq"
         # names from our model, values as parameters (see _marks)
         return f"SELECT {cols} FROM {_CONV.name} WHERE id IN ({_marks(n)}) ORDER BY id"  # noqa: S608
 
