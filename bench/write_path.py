@@ -10,6 +10,7 @@ and waits for every ``ack``; the writer stores them in one transaction.
     .venv/bin/python bench/write_path.py                       # the installed (work tree) code
     .venv/bin/python bench/write_path.py --src /tmp/old        # a `git archive` export
     .venv/bin/python bench/write_path.py --batches 1,16,64 --messages 4000 --json
+    .venv/bin/python bench/write_path.py --convs 1000 --spread --batches 64 --messages 30000
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -32,6 +34,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--messages", type=int, default=3000, help="messages per batch size")
     p.add_argument("--convs", type=int, default=256, help="conversations (>= largest batch)")
     p.add_argument("--repeat", type=int, default=3, help="runs per batch size (the best kept)")
+    p.add_argument(
+        "--spread",
+        action="store_true",
+        help="each batch's conversations drawn at random from all --convs (as sockets spread "
+        "over many chats send them), not the first ones: rows on more pages per commit",
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.src:
@@ -92,6 +100,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         writer = MessageWriter(db)
         body = "b " + "x" * 78
         n = 0
+        pick = random.Random(7)
         for batch in [int(x) for x in args.batches.split(",") if x.strip()]:
             batch = max(1, min(batch, args.convs))
             best: dict[str, Any] | None = None
@@ -100,7 +109,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 cpu0, wall0 = time.process_time(), time.perf_counter()
                 for _ in range(rounds):
                     posts = []
-                    for j in range(batch):
+                    chosen = pick.sample(range(args.convs), batch) if args.spread else range(batch)
+                    for j in chosen:
                         n += 1
                         author = ("agent", agent_id, "Ag") if n % 2 else ("citizen", None, "Ana")
                         posts.append(

@@ -173,3 +173,95 @@ async def test_the_wal_is_checkpointed_off_the_loop(
     dbapi = loop_conn.connection.dbapi_connection
     assert dbapi is not None
     assert dbapi.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+
+
+def _many(n: int) -> Callable[[Connection], int]:
+    def run(conn: Connection) -> int:
+        for i in range(n):
+            conn.exec_driver_sql("INSERT INTO t (n) VALUES (?)", (i,))
+        return n
+
+    return run
+
+
+def _slow_commit(
+    commits: list[int], release: threading.Event
+) -> Callable[[sqlite3.Connection], None]:
+    def commit(dbapi: sqlite3.Connection) -> None:
+        commits.append(threading.get_ident())
+        release.wait(5)  # holds the commit thread (and not the GIL) until the test lets go
+        dbapi.commit()
+
+    return commit
+
+
+async def test_a_large_transaction_commits_on_the_commit_thread_while_the_loop_goes_on(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tt = db.sync_transactions
+    assert tt is not None
+    commits: list[int] = []
+    release = threading.Event()
+    monkeypatch.setattr(sync_transactions, "_driver_commit", _slow_commit(commits, release))
+    assert await tt.run(_many(3)) == 3  # small: committed on the loop, as before
+    assert commits == [] and tt.commits_on_thread == 0
+    large = sync_transactions.COMMIT_ON_THREAD_CHANGES
+    batch = asyncio.ensure_future(tt.run(_many(large)))
+    ticks = 0
+    for _ in range(10):  # the loop is not stopped by the commit
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 10 and not batch.done()
+    assert len(commits) == 1 and commits[0] != threading.get_ident()
+    other = sqlite3.connect(db.path)  # type: ignore[attr-defined]
+    assert other.execute("SELECT count(*) FROM t").fetchone() == (3,)  # not committed yet
+    release.set()
+    async with asyncio.timeout(5):
+        assert await batch == large
+    assert other.execute("SELECT count(*) FROM t").fetchone() == (3 + large,)
+    other.close()
+    assert tt.commits_on_thread == 1
+    assert await tt.run(_insert(100)) == 100  # the connection and the turn are free again
+
+
+async def test_a_failed_commit_on_the_thread_rolls_back_and_the_next_call_goes_on(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tt = db.sync_transactions
+    assert tt is not None
+
+    def fail(dbapi: sqlite3.Connection) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sync_transactions, "_driver_commit", fail)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        await tt.run(_many(sync_transactions.COMMIT_ON_THREAD_CHANGES))
+    assert await tt.run(_insert(7)) == 7  # small: on the loop
+    assert await _rows(db) == [7]
+    assert db.engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_a_caller_cancelled_during_the_commit_leaves_it_whole(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection is the commit thread's until its COMMIT ends: the cancelled caller waits
+    for it, then gives the turn back; the batch is stored all the same."""
+    tt = db.sync_transactions
+    assert tt is not None
+    commits: list[int] = []
+    release = threading.Event()
+    monkeypatch.setattr(sync_transactions, "_driver_commit", _slow_commit(commits, release))
+    large = sync_transactions.COMMIT_ON_THREAD_CHANGES
+    batch = asyncio.ensure_future(tt.run(_many(large)))
+    async with asyncio.timeout(5):
+        while not commits:
+            await asyncio.sleep(0.01)
+    batch.cancel()
+    await asyncio.sleep(0.05)
+    assert not batch.done()  # still waiting for the commit it cannot stop
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+    assert len(await _rows(db)) == large
+    assert await tt.run(_insert(-1)) == -1
+    assert db.engine.sync_engine.pool.checkedout() == 0

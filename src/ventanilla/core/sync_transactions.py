@@ -18,6 +18,11 @@ of message delivery (bench/README.md, session 13). Only when another process hol
 lock (a CLI command, a backup, another worker on the same file) does the call go to the
 database thread, which waits in SQLite's busy handler (30 s) without stopping the loop.
 
+**A large COMMIT off the loop.** Committing writes each changed page to the WAL; for a large
+batch spread over many conversations that is ~40 % of its time, in one C call that gives up the
+GIL once. From ``COMMIT_ON_THREAD_CHANGES`` changed rows it runs on a commit thread of its own
+while the loop serves the sockets; a small one stays on the loop (``_commit``).
+
 **Checkpoints off the loop.** The loop's connection never checkpoints the WAL itself
 (``wal_autocheckpoint=0``): copying pages back into the database file, and its fsync, would stop
 every socket of the process. After ``CHECKPOINT_CHANGES`` rows changed through it, a passive
@@ -31,9 +36,9 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, make_url
+from sqlalchemy import Connection, Engine, RootTransaction, make_url
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,6 +51,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHECKPOINT_CHANGES = 1000  # rows changed on the loop's connection between two checkpoints
+COMMIT_ON_THREAD_CHANGES = 32  # rows changed from which the COMMIT goes to the commit thread
 
 
 class SyncTransactions:
@@ -69,12 +75,15 @@ class SyncTransactions:
         )
         configure(self._engine)
         self._thread = ThreadWorker("sqlite-batch")
+        self._committer = ThreadWorker("sqlite-commit")
         self._loop_conn: Connection | None = None  # used on the event loop only
         self._thread_conn: Connection | None = None  # used on the database thread only
+        self._changes_before = 0
         self._changes_seen = 0  # the loop connection's total_changes at the last checkpoint
         self._checkpointing = False
         self.checkpoints = 0  # for tests and benchmarks
         self.on_thread = 0  # calls that found the write lock taken and went to the thread
+        self.commits_on_thread = 0  # large transactions committed by the commit thread
 
     async def run(self, fn: Callable[[Connection], T]) -> T:
         """``fn(conn)`` inside one transaction, committed when it returns (rolled back if it
@@ -85,17 +94,20 @@ class SyncTransactions:
         turn = await greenlet_spawn(self._async_engine.sync_engine.pool.connect)
         try:
             try:
-                result = self._on_loop(fn)
+                transaction, result = self._on_loop(fn)
             except _LockTaken:
                 self.on_thread += 1
                 result = await self._thread.call(self._on_thread, fn)
+            else:
+                await self._commit(transaction)
         except BaseException:
             await asyncio.shield(greenlet_spawn(turn.close))  # given back even if cancelled
             raise
         await greenlet_spawn(turn.close)
         return result
 
-    def _on_loop(self, fn: Callable[[Connection], T]) -> T:
+    def _on_loop(self, fn: Callable[[Connection], T]) -> tuple[RootTransaction, T]:
+        """Begin and run ``fn`` on the loop's connection; the transaction is left to commit."""
         conn = self._loop_conn
         if conn is None or conn.closed or conn.invalidated:
             conn = self._loop_conn = self._engine.connect()
@@ -109,10 +121,48 @@ class SyncTransactions:
             if _locked(exc):
                 raise _LockTaken from exc
             raise
-        with transaction:
+        self._changes_before = _driver(conn).total_changes
+        try:
             result = fn(conn)
+        except BaseException:
+            transaction.rollback()
+            raise
+        return transaction, result
+
+    async def _commit(self, transaction: RootTransaction) -> None:
+        """COMMIT, on the loop for a small transaction, on the commit thread for a large one.
+
+        Committing writes every page the transaction changed to the WAL, two writes each: for
+        a large batch of messages spread over many conversations, ~40 % of its time (one write
+        per message and index), and all of it in one C call without the GIL. On the commit
+        thread the loop serves the sockets meanwhile. A small commit stays on the loop: the
+        hand-off, and taking the GIL back beside a busy loop, would cost it more than it saves
+        (bench/README.md, session 14). Nobody uses the loop's connection until this returns
+        (the caller holds the turn), even if the caller is cancelled meanwhile."""
+        conn = transaction.connection
+        dbapi = _driver(conn)
+        if dbapi.total_changes - self._changes_before < COMMIT_ON_THREAD_CHANGES:
+            transaction.commit()
+            self._maybe_checkpoint(conn)
+            return
+        self.commits_on_thread += 1
+        done = self._committer.call(_driver_commit, dbapi)
+        cancelled = False
+        while not done.done():
+            try:
+                await asyncio.shield(done)
+            except asyncio.CancelledError:
+                cancelled = True  # the connection stays ours until the commit has ended
+            except Exception:  # noqa: S110 (read from the future below)
+                pass
+        error = done.exception()
+        if error is not None:
+            transaction.rollback()
+            raise error
+        transaction.commit()  # SQLAlchemy's side only: the driver's transaction has ended
         self._maybe_checkpoint(conn)
-        return result
+        if cancelled:
+            raise asyncio.CancelledError
 
     def _on_thread(self, fn: Callable[[Connection], T]) -> T:
         conn = self._thread_connection()
@@ -159,8 +209,20 @@ class SyncTransactions:
 
     def dispose(self) -> None:
         # both connections are closed on the thread (the loop's is idle: no call is running)
+        self._committer.stop()
         self._thread.stop(last=self._close)
         self._engine.dispose()
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    return cast(sqlite3.Connection, dbapi)
+
+
+def _driver_commit(dbapi: sqlite3.Connection) -> None:
+    """The COMMIT itself, on the commit thread (a function of its own for the tests)."""
+    dbapi.commit()
 
 
 class _LockTaken(Exception):
