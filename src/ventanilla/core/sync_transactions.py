@@ -153,8 +153,8 @@ class SyncTransactions:
                 await asyncio.shield(done)
             except asyncio.CancelledError:
                 cancelled = True  # the connection stays ours until the commit has ended
-            except Exception:  # noqa: S110 (read from the future below)
-                pass
+            except Exception:
+                break  # the commit failed: its error is read from the future below
         error = done.exception()
         if error is not None:
             transaction.rollback()
