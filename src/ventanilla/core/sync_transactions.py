@@ -78,7 +78,6 @@ class SyncTransactions:
         self._committer = ThreadWorker("sqlite-commit")
         self._loop_conn: Connection | None = None  # used on the event loop only
         self._thread_conn: Connection | None = None  # used on the database thread only
-        self._changes_before = 0
         self._changes_seen = 0  # the loop connection's total_changes at the last checkpoint
         self._checkpointing = False
         self.checkpoints = 0  # for tests and benchmarks
@@ -94,20 +93,21 @@ class SyncTransactions:
         turn = await greenlet_spawn(self._async_engine.sync_engine.pool.connect)
         try:
             try:
-                transaction, result = self._on_loop(fn)
+                transaction, changed, result = self._on_loop(fn)
             except _LockTaken:
                 self.on_thread += 1
                 result = await self._thread.call(self._on_thread, fn)
             else:
-                await self._commit(transaction)
+                await self._commit(transaction, changed)
         except BaseException:
             await asyncio.shield(greenlet_spawn(turn.close))  # given back even if cancelled
             raise
         await greenlet_spawn(turn.close)
         return result
 
-    def _on_loop(self, fn: Callable[[Connection], T]) -> tuple[RootTransaction, T]:
-        """Begin and run ``fn`` on the loop's connection; the transaction is left to commit."""
+    def _on_loop(self, fn: Callable[[Connection], T]) -> tuple[RootTransaction, int, T]:
+        """Begin and run ``fn`` on the loop's connection. Returns the transaction, still to
+        commit, and the number of rows ``fn`` changed."""
         conn = self._loop_conn
         if conn is None or conn.closed or conn.invalidated:
             conn = self._loop_conn = self._engine.connect()
@@ -121,32 +121,32 @@ class SyncTransactions:
             if _locked(exc):
                 raise _LockTaken from exc
             raise
-        self._changes_before = _driver(conn).total_changes
+        before = _driver(conn).total_changes
         try:
             result = fn(conn)
         except BaseException:
             transaction.rollback()
             raise
-        return transaction, result
+        return transaction, _driver(conn).total_changes - before, result
 
-    async def _commit(self, transaction: RootTransaction) -> None:
+    async def _commit(self, transaction: RootTransaction, changed: int) -> None:
         """COMMIT, on the loop for a small transaction, on the commit thread for a large one.
 
         Committing writes every page the transaction changed to the WAL, two writes each: for
-        a large batch of messages spread over many conversations, ~40 % of its time (one write
-        per message and index), and all of it in one C call without the GIL. On the commit
+        a large batch of messages spread over many conversations, ~40 % of its time (about
+        three pages per message: its conversation's row and its leaf in each of the two unique
+        indexes of ``events``), and all of it in one C call without the GIL. On the commit
         thread the loop serves the sockets meanwhile. A small commit stays on the loop: the
         hand-off, and taking the GIL back beside a busy loop, would cost it more than it saves
         (bench/README.md, session 14). Nobody uses the loop's connection until this returns
         (the caller holds the turn), even if the caller is cancelled meanwhile."""
         conn = transaction.connection
-        dbapi = _driver(conn)
-        if dbapi.total_changes - self._changes_before < COMMIT_ON_THREAD_CHANGES:
+        if changed < COMMIT_ON_THREAD_CHANGES:
             transaction.commit()
             self._maybe_checkpoint(conn)
             return
         self.commits_on_thread += 1
-        done = self._committer.call(_driver_commit, dbapi)
+        done = self._committer.call(_driver_commit, _driver(conn))
         cancelled = False
         while not done.done():
             try:
