@@ -111,8 +111,7 @@ class SyncTransactions:
         conn = self._loop_conn
         if conn is None or conn.closed or conn.invalidated:
             conn = self._loop_conn = self._engine.connect()
-            dbapi = conn.connection.dbapi_connection  # (not through SQLAlchemy: no autobegin)
-            assert dbapi is not None
+            dbapi = _driver(conn)  # (not through SQLAlchemy: no autobegin)
             dbapi.execute("PRAGMA busy_timeout=0")
             dbapi.execute("PRAGMA wal_autocheckpoint=0")
         try:
@@ -176,8 +175,7 @@ class SyncTransactions:
         return conn
 
     def _maybe_checkpoint(self, conn: Connection) -> None:
-        dbapi = conn.connection.dbapi_connection
-        changes = dbapi.total_changes if dbapi is not None else 0
+        changes = _driver(conn).total_changes
         if self._checkpointing or changes - self._changes_seen < CHECKPOINT_CHANGES:
             return
         self._changes_seen = changes
@@ -185,8 +183,7 @@ class SyncTransactions:
         self._thread.call(self._checkpoint).add_done_callback(self._checkpointed)
 
     def _checkpoint(self) -> None:
-        dbapi = self._thread_connection().connection.dbapi_connection
-        assert dbapi is not None
+        dbapi = _driver(self._thread_connection())
         # PASSIVE: copies what no reader still needs, without taking the write lock. On the
         # driver's connection: through SQLAlchemy it would begin a transaction first, and a
         # checkpoint cannot run inside one.
@@ -215,6 +212,7 @@ class SyncTransactions:
 
 
 def _driver(conn: Connection) -> sqlite3.Connection:
+    """The pysqlite connection under a SQLAlchemy one (always there while it is open)."""
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     return cast(sqlite3.Connection, dbapi)
